@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import session, { type Store } from 'express-session';
+import helmet from 'helmet';
+import passportModule from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { csrfSync } from 'csrf-sync';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { AccountStore } from './stores/account-store.js';
+import { checkPassword } from './auth/sign-in.js';
+import { noStore } from './http/guards.js';
+import { handleErrors, handleNotFound } from './http/errors.js';
+import { registrationRoutes } from './routes/registration.js';
+import { signInRoutes } from './routes/sign-in.js';
+import { clientAreaRoutes } from './routes/client-area.js';
+import { securityRoutes } from './routes/security.js';
+
+export interface AppDependencies {
+  config: Config;
+  accounts: AccountStore;
+  sessionStore: Store;
+  logger: Logger;
+  /** The server clock; tests pass their own to step through time. */
+  now?: () => Date;
+}
+
+export type PassportInstance = InstanceType<typeof passportModule.Passport>;
+
+/** What every route module is given. */
+export interface RouteContext {
+  accounts: AccountStore;
+  config: Config;
+  logger: Logger;
+  passport: PassportInstance;
+  now: () => Date;
+}
+
+const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+// views/ and public/ sit at the project root, one level above src/ when run from source and
+// two above dist/src/ when compiled.
+const root = path.resolve(here, path.basename(path.dirname(here)) === 'dist' ? '../..' : '..');
+
+function createPassport(accounts: AccountStore): PassportInstance {
+  // An instance of its own rather than Passport's global one, so several apps (as in the
+  // tests) never share strategies or serializers.
+  const passport = new passportModule.Passport();
+
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', session: true }, (email, password, done) => {
+      // The reason goes to the log only: the customer sees one message for both.
+      checkPassword(accounts, email, password).then(
+        (check) =>
+          check.ok
+            ? done(null, check.account)
+            : done(null, false, { message: check.reason, reason: check.reason } as never),
+        done,
+      );
+    }),
+  );
+  passport.serializeUser((account, done) => done(null, account.id));
+  passport.deserializeUser((id: string, done) => {
+    // An account that no longer exists ends the session instead of failing the request.
+    accounts.findById(id).then((account) => done(null, account ?? false), done);
+  });
+  return passport;
+}
+
+/** Builds the client area from its stores and config; does no I/O of its own. */
+export function createApp(deps: AppDependencies): Express {
+  const { config, accounts, sessionStore, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const passport = createPassport(accounts);
+  const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
+  const app = express();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.locals.brand = config.totpIssuer;
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'none'"],
+          imgSrc: ["'self'", 'data:'],
+          styleSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          // Only behind HTTPS: on a plain-HTTP development machine it would break every form.
+          upgradeInsecureRequests: config.production ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.production,
+    }),
+  );
+  app.use(express.static(path.join(root, 'public'), { index: false, maxAge: '1h' }));
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
+  app.use(
+    session({
+      name: config.sessionCookieName,
+      secret: config.sessionSecret,
+      store: sessionStore,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.production,
+        path: '/',
+        maxAge: IDLE_TIMEOUT_MS,
+      },
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(noStore);
+  app.use(csrf.csrfSynchronisedProtection);
+  app.use(function exposePageLocals(req, res, next) {
+    res.locals.account = req.user ?? null;
+    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.errors = {};
+    res.locals.values = {};
+    next();
+  });
+
+  const context: RouteContext = { accounts, config, logger, passport, now };
+  app.use(registrationRoutes(context));
+  app.use(signInRoutes(context));
+  app.use(clientAreaRoutes());
+  app.use(securityRoutes(context));
+
+  app.use(handleNotFound);
+  app.use(handleErrors(logger));
+  return app;
+}

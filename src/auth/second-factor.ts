@@ -1,0 +1,92 @@
+import type { Account, AccountStore } from '../stores/account-store.js';
+import { findBackupCode, isWellFormedBackupCode, normalizeBackupCode } from './backup-codes.js';
+import { isWellFormedTotpCode, matchTotpCode, normalizeCodeInput } from './totp.js';
+import { verifyPassword } from './passwords.js';
+
+export type CodeCheck =
+  | { ok: true; method: 'totp' | 'backup-code' }
+  | { ok: false; reason: 'malformed' | 'wrong' | 'replayed' | 'not-enabled' };
+
+/**
+ * Accepts a code from the authenticator app for an account with two-factor on. A code is good
+ * once: its time step is recorded in the store with a conditional update, so the same code
+ * sent twice at once, to two processes, is accepted by only one of them.
+ */
+export async function verifyTotpForAccount(
+  accounts: AccountStore,
+  account: Account,
+  typed: string,
+  now: Date,
+): Promise<CodeCheck> {
+  if (account.totp === null) return { ok: false, reason: 'not-enabled' };
+
+  const code = normalizeCodeInput(typed);
+  if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
+
+  const step = await matchTotpCode(account.totp.secret, code, now);
+  if (step === null) return { ok: false, reason: 'wrong' };
+
+  if (!(await accounts.recordTotpStep(account.id, step))) return { ok: false, reason: 'replayed' };
+  return { ok: true, method: 'totp' };
+}
+
+/** Accepts one backup code and removes it, so it never works again. */
+export async function useBackupCode(
+  accounts: AccountStore,
+  account: Account,
+  typed: string,
+): Promise<CodeCheck> {
+  if (account.totp === null) return { ok: false, reason: 'not-enabled' };
+  if (!isWellFormedBackupCode(normalizeBackupCode(typed))) {
+    return { ok: false, reason: 'malformed' };
+  }
+
+  const codeId = await findBackupCode(account.backupCodes, typed);
+  if (codeId === null) return { ok: false, reason: 'wrong' };
+
+  // Only the request whose removal succeeds may use the code; a concurrent twin loses here.
+  if (!(await accounts.consumeBackupCode(account.id, codeId))) {
+    return { ok: false, reason: 'replayed' };
+  }
+  return { ok: true, method: 'backup-code' };
+}
+
+/** Either kind of second factor in one field, as on the turn-off form. */
+export async function verifyEitherCode(
+  accounts: AccountStore,
+  account: Account,
+  typed: string,
+  now: Date,
+): Promise<CodeCheck> {
+  if (isWellFormedTotpCode(normalizeCodeInput(typed))) {
+    return verifyTotpForAccount(accounts, account, typed, now);
+  }
+  return useBackupCode(accounts, account, typed);
+}
+
+export type DisableResult =
+  | { ok: true }
+  | { ok: false; field: 'password'; reason: 'wrong-password' }
+  | { ok: false; field: 'code'; reason: Exclude<CodeCheck, { ok: true }>['reason'] };
+
+/**
+ * Turning two-factor off needs the password and a current second factor, so a session left
+ * open on a shared computer is not enough to remove the protection.
+ */
+export async function disableTwoFactor(
+  accounts: AccountStore,
+  account: Account,
+  password: string,
+  typedCode: string,
+  now: Date,
+): Promise<DisableResult> {
+  if (!(await verifyPassword(account.passwordHash, password))) {
+    return { ok: false, field: 'password', reason: 'wrong-password' };
+  }
+
+  const check = await verifyEitherCode(accounts, account, typedCode, now);
+  if (!check.ok) return { ok: false, field: 'code', reason: check.reason };
+
+  await accounts.disableTotp(account.id);
+  return { ok: true };
+}

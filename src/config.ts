@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+/**
+ * Everything the client area reads from its environment, checked once at start-up.
+ * Nothing else in the code reads process.env, so this file is the whole list.
+ */
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  sessionSecret: string;
+  sessionSecretGenerated: boolean;
+  /** __Host- in production: the browser then insists on Secure, this host only and path /. */
+  sessionCookieName: string;
+  mongodbUri: string | null;
+  redisUrl: string | null;
+  dataDir: string;
+  totpIssuer: string;
+  trustProxy: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const REQUIRED_IN_PRODUCTION = ['SESSION_SECRET', 'MONGODB_URI', 'REDIS_URL'] as const;
+const MIN_SESSION_SECRET_LENGTH = 32;
+const MAX_ISSUER_LENGTH = 64;
+
+function readText(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function readPort(env: Env): number {
+  const text = readText(env, 'PORT') ?? '3000';
+  const port = Number(text);
+
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, not "${text}".`);
+  }
+  return port;
+}
+
+function readTrustProxy(env: Env, production: boolean): number {
+  // Behind the PaaS router exactly one proxy adds X-Forwarded-For; trusting more would let a
+  // client choose its own IP address.
+  const text = readText(env, 'TRUST_PROXY') ?? (production ? '1' : '0');
+  const hops = Number(text);
+
+  if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
+    throw new ConfigError(`TRUST_PROXY must be the number of proxies in front (0-10), not "${text}".`);
+  }
+  return hops;
+}
+
+function readIssuer(env: Env): string {
+  const issuer = readText(env, 'TOTP_ISSUER') ?? 'Client Area';
+
+  if (issuer.length > MAX_ISSUER_LENGTH) {
+    throw new ConfigError(`TOTP_ISSUER must be at most ${MAX_ISSUER_LENGTH} characters.`);
+  }
+  return issuer;
+}
+
+function readUrl(env: Env, name: string, schemes: string[]): string | null {
+  const value = readText(env, name);
+  if (value === null) return null;
+
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol;
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL.`);
+  }
+  if (!schemes.includes(scheme)) {
+    throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}.`);
+  }
+  return value;
+}
+
+/** Reads and checks the configuration; throws ConfigError naming what is wrong or missing. */
+export function readConfig(env: Env, cwd: string = process.cwd()): Config {
+  const production = env.NODE_ENV === 'production';
+
+  if (production) {
+    const missing = REQUIRED_IN_PRODUCTION.filter((name) => readText(env, name) === null);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Missing required environment variable(s) for production: ${missing.join(', ')}.`,
+      );
+    }
+  }
+
+  const configuredSecret = readText(env, 'SESSION_SECRET');
+  if (configuredSecret !== null && configuredSecret.length < MIN_SESSION_SECRET_LENGTH) {
+    throw new ConfigError(
+      `SESSION_SECRET must be at least ${MIN_SESSION_SECRET_LENGTH} characters long.`,
+    );
+  }
+
+  return {
+    production,
+    port: readPort(env),
+    host: readText(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    // Outside production a missing secret is replaced per process: sessions are in process
+    // memory there anyway, so nothing is lost that a restart would not lose.
+    sessionSecret: configuredSecret ?? randomBytes(32).toString('hex'),
+    sessionSecretGenerated: configuredSecret === null,
+    sessionCookieName: production ? '__Host-sid' : 'sid',
+    mongodbUri: readUrl(env, 'MONGODB_URI', ['mongodb:', 'mongodb+srv:']),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir: path.resolve(cwd, readText(env, 'DATA_DIR') ?? 'data'),
+    totpIssuer: readIssuer(env),
+    trustProxy: readTrustProxy(env, production),
+    logLevel: readText(env, 'LOG_LEVEL') ?? 'info',
+  };
+}

@@ -1,0 +1,35 @@
+import type { Request } from 'express';
+import type { Logger } from '../log.js';
+
+/** The security events the client area reports, named for what happened. */
+export type SecurityEvent =
+  | 'account.registered'
+  | 'sign_in.password_failed'
+  | 'sign_in.second_factor_required'
+  | 'sign_in.second_factor_failed'
+  | 'sign_in.second_factor_expired'
+  | 'sign_in.succeeded'
+  | 'sign_out'
+  | 'two_factor.setup_started'
+  | 'two_factor.setup_failed'
+  | 'two_factor.enabled'
+  | 'two_factor.disable_failed'
+  | 'two_factor.disabled'
+  | 'backup_code.used';
+
+export interface EventFields {
+  accountId?: string;
+  reason?: string;
+  method?: string;
+  remaining?: number;
+}
+
+/** Logs who did what from where, and why it failed; never a password, code or secret. */
+export function recordEvent(
+  logger: Logger,
+  req: Request,
+  event: SecurityEvent,
+  fields: EventFields = {},
+): void {
+  logger.info({ event, ...fields, ip: req.ip, userAgent: req.get('user-agent') ?? null }, event);
+}

@@ -1,0 +1,18 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One JSON line per event on stdout, where the PaaS collects it. The redact list is a second
+ * line of defence: no code path should put these fields in a log line in the first place.
+ */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'client-area' },
+    redact: {
+      paths: ['password', 'code', 'secret', 'sessionId', '*.password', '*.code', '*.secret'],
+      censor: '[redacted]',
+    },
+  });
+}

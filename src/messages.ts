@@ -1,0 +1,23 @@
+/**
+ * Every sentence a customer can be shown about a problem, in one place. Help articles and
+ * tests quote these words, so change them deliberately.
+ */
+export const MESSAGES = {
+  required: (label: string) => `Enter your ${label}.`,
+  tooLong: (label: string, max: number) => `Your ${label} must be at most ${max} characters.`,
+  notText: (label: string) => `Your ${label} could not be read. Type it once and try again.`,
+  emailInvalid: 'Enter an email address in the form name@example.com.',
+  emailTaken: 'An account with this email address already exists. Sign in instead.',
+  passwordTooShort: (min: number) => `Your password must be at least ${min} characters.`,
+  passwordTooLong: (max: number) => `Your password must be at most ${max} characters.`,
+  passwordMismatch: 'The two passwords do not match.',
+  signInFailed: 'The email address or password is incorrect.',
+  codeMalformed: 'Enter the 6-digit code from your authenticator app.',
+  codeNotAccepted: 'The code was not accepted.',
+  backupCodeMalformed: 'Enter one of your backup codes, for example ABCD-EFGH-JKMN-PQRS.',
+  secondFactorExpired: 'Your sign-in took too long. Sign in again with your password.',
+  setupExpired: 'That setup was replaced or has ended. Start again with "Click here to Enable".',
+  passwordIncorrect: 'The password is incorrect.',
+  disableCodeMalformed: 'Enter the 6-digit code from your app, or one of your backup codes.',
+  formExpired: 'This form has expired. It has been reloaded: please try again.',
+} as const;

@@ -1,0 +1,146 @@
+import { Router, type Request, type Response } from 'express';
+import QRCode from 'qrcode';
+import type { RouteContext } from '../app.js';
+import { formatBackupCode } from '../auth/backup-codes.js';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../auth/enrolment.js';
+import { disableTwoFactor } from '../auth/second-factor.js';
+import { createOtpauthUri, formatKeyForDisplay } from '../auth/totp.js';
+import { readCode, readPasswordOnly, type FieldErrors } from '../forms.js';
+import { recordEvent } from '../http/events.js';
+import { requireSignedIn } from '../http/guards.js';
+import { MESSAGES } from '../messages.js';
+import type { Account } from '../stores/account-store.js';
+
+type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
+
+const TIME_BASED_TOKENS = 'totp';
+
+export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
+  const router = Router();
+  router.use('/security', requireSignedIn);
+
+  /**
+   * The Security Settings page, with one of the two-factor windows open over it. The account
+   * is read again because a change made by this request is not in req.user yet.
+   */
+  async function renderSecurity(
+    req: Request,
+    res: Response,
+    dialog: Dialog,
+    options: { status?: number; errors?: FieldErrors; [local: string]: unknown } = {},
+  ): Promise<void> {
+    const { status = 200, ...locals } = options;
+    const account = (await accounts.findById((req.user as Account).id)) as Account;
+
+    res.status(status).render('security', {
+      title: 'Security Settings',
+      account,
+      dialog,
+      notice: null,
+      ...locals,
+    });
+  }
+
+  async function renderConnect(
+    req: Request,
+    res: Response,
+    account: Account,
+    options: { status?: number; errors?: FieldErrors } = {},
+  ): Promise<void> {
+    const secret = (account.pendingTotp as { secret: string }).secret;
+    const uri = createOtpauthUri(config.totpIssuer, account.email, secret);
+    const qrDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 232 });
+
+    await renderSecurity(req, res, 'connect', { ...options, qrDataUri, key: formatKeyForDisplay(secret) });
+  }
+
+  router.get('/security', async (req, res) => {
+    const notice = req.query.done === 'disabled' && req.user?.totp === null ? 'disabled' : null;
+    await renderSecurity(req, res, null, { notice });
+  });
+
+  router.get('/security/two-factor/enable', async (req, res) => {
+    if (req.user?.totp) return res.redirect(303, '/security');
+    await renderSecurity(req, res, 'enable');
+  });
+
+  router.post('/security/two-factor/enable', async (req, res) => {
+    const account = req.user as Account;
+    if (account.totp) return res.redirect(303, '/security');
+
+    if (req.body?.method !== TIME_BASED_TOKENS) {
+      return renderSecurity(req, res, 'enable', {
+        status: 422,
+        errors: { method: 'Choose "Time Based Tokens" to continue.' },
+      });
+    }
+
+    await startTotpEnrolment(accounts, account, now());
+    recordEvent(logger, req, 'two_factor.setup_started', { accountId: account.id });
+    res.redirect(303, '/security/two-factor/connect');
+  });
+
+  router.get('/security/two-factor/connect', async (req, res) => {
+    const account = req.user as Account;
+    if (account.totp) return res.redirect(303, '/security');
+    if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
+
+    await renderConnect(req, res, account);
+  });
+
+  router.post('/security/two-factor/connect', async (req, res) => {
+    const account = req.user as Account;
+    if (account.totp) return res.redirect(303, '/security');
+    if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
+
+    const { values, errors } = readCode(req.body, 'code', 'authentication code');
+    if (errors.code) return renderConnect(req, res, account, { status: 422, errors });
+
+    const result = await confirmTotpEnrolment(accounts, account, values.code, now());
+    if (!result.ok) {
+      recordEvent(logger, req, 'two_factor.setup_failed', { accountId: account.id, reason: result.reason });
+    }
+    if (!result.ok && result.reason === 'no-pending-secret') {
+      return renderSecurity(req, res, 'enable', { status: 409, errors: { method: MESSAGES.setupExpired } });
+    }
+    if (!result.ok) {
+      const message = result.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
+      return renderConnect(req, res, account, { status: 422, errors: { code: message } });
+    }
+
+    recordEvent(logger, req, 'two_factor.enabled', { accountId: account.id });
+    await renderSecurity(req, res, 'enabled', { backupCodes: result.backupCodes.map(formatBackupCode) });
+  });
+
+  router.get('/security/two-factor/disable', async (req, res) => {
+    if (!req.user?.totp) return res.redirect(303, '/security');
+    await renderSecurity(req, res, 'disable');
+  });
+
+  router.post('/security/two-factor/disable', async (req, res) => {
+    const account = req.user as Account;
+    if (!account.totp) return res.redirect(303, '/security');
+
+    const password = readPasswordOnly(req.body, 'password');
+    const code = readCode(req.body, 'code', 'authentication code or backup code');
+    const errors = { ...password.errors, ...code.errors };
+    if (Object.keys(errors).length > 0) return renderSecurity(req, res, 'disable', { status: 422, errors });
+
+    const result = await disableTwoFactor(accounts, account, password.values.password, code.values.code, now());
+    if (!result.ok) {
+      recordEvent(logger, req, 'two_factor.disable_failed', { accountId: account.id, reason: result.reason });
+      const message =
+        result.field === 'password'
+          ? MESSAGES.passwordIncorrect
+          : result.reason === 'malformed'
+            ? MESSAGES.disableCodeMalformed
+            : MESSAGES.codeNotAccepted;
+      return renderSecurity(req, res, 'disable', { status: 401, errors: { [result.field]: message } });
+    }
+
+    recordEvent(logger, req, 'two_factor.disabled', { accountId: account.id });
+    res.redirect(303, '/security?done=disabled');
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import { once } from 'node:events';
+import { createApp } from './app.js';
+import { ConfigError, readConfig } from './config.js';
+import { createLogger } from './log.js';
+import { openStores } from './stores/open-stores.js';
+
+/** How long in-flight requests get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(78);
+  }
+
+  const logger = createLogger(config.logLevel);
+  if (config.sessionSecretGenerated) {
+    logger.warn({ event: 'config.session_secret_generated' }, 'SESSION_SECRET not set: using a random one for this process');
+  }
+
+  const stores = await openStores(config);
+  logger.info({ event: 'server.stores', stores: stores.description }, `Stores: ${stores.description}`);
+
+  const app = createApp({ config, accounts: stores.accounts, sessionStore: stores.sessionStore, logger });
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  logger.info({ event: 'server.listening', host: config.host, port: config.port },
+    `Client area on http://${config.host}:${config.port}`);
+
+  // The PaaS sends SIGTERM on every deploy and restart: stop taking connections, let the
+  // requests in flight finish, then close the stores.
+  const shutDown = (signal: string): void => {
+    logger.info({ event: 'server.stopping', signal }, 'stopping');
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    server.close(() => {
+      stores.close().then(() => process.exit(0), () => process.exit(1));
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', shutDown);
+  process.once('SIGINT', shutDown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The client area could not start: ${String(error)}\n`);
+  process.exit(1);
+});

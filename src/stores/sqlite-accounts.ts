@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  DuplicateEmailError,
+  type Account,
+  type AccountStore,
+  type BackupCodeRecord,
+  type NewAccount,
+  type PendingTotp,
+  type TotpActivation,
+} from './account-store.js';
+
+interface AccountRow {
+  id: string;
+  email: string;
+  email_normalized: string;
+  first_name: string;
+  last_name: string;
+  password_hash: string;
+  created_at: number;
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  totp_last_step: number | null;
+  pending_totp_secret: string | null;
+  pending_totp_created_at: number | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_normalized TEXT NOT NULL UNIQUE,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    totp_secret TEXT,
+    totp_enabled_at INTEGER,
+    totp_last_step INTEGER,
+    pending_totp_secret TEXT,
+    pending_totp_created_at INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS backup_codes (
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (account_id, id)
+  );
+`;
+
+function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
+  const totpActive = row.totp_secret !== null && row.totp_enabled_at !== null;
+  const pending = row.pending_totp_secret !== null && row.pending_totp_created_at !== null;
+
+  return {
+    id: row.id,
+    email: row.email,
+    emailNormalized: row.email_normalized,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    passwordHash: row.password_hash,
+    createdAt: new Date(row.created_at),
+    totp: totpActive
+      ? {
+          secret: row.totp_secret as string,
+          enabledAt: new Date(row.totp_enabled_at as number),
+          lastUsedStep: row.totp_last_step ?? 0,
+        }
+      : null,
+    pendingTotp: pending
+      ? {
+          secret: row.pending_totp_secret as string,
+          createdAt: new Date(row.pending_totp_created_at as number),
+        }
+      : null,
+    backupCodes,
+  };
+}
+
+/**
+ * Accounts in one SQLite file under DATA_DIR, for the embedded default. better-sqlite3 is
+ * synchronous, and every change below is one statement or one transaction, so concurrent
+ * requests in this process (and other processes on the same file) see each step whole.
+ */
+export function openSqliteAccountStore(dataDir: string): AccountStore {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, 'accounts.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+
+  const selectById = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
+  const selectByEmail = db.prepare<[string], AccountRow>(
+    'SELECT * FROM accounts WHERE email_normalized = ?',
+  );
+  const selectCodes = db.prepare<[string], BackupCodeRecord>(
+    'SELECT id, hash FROM backup_codes WHERE account_id = ? ORDER BY rowid',
+  );
+  const insertAccount = db.prepare(
+    `INSERT INTO accounts (id, email, email_normalized, first_name, last_name, password_hash,
+       created_at) VALUES (@id, @email, @emailNormalized, @firstName, @lastName, @passwordHash,
+       @createdAt)`,
+  );
+  const updatePending = db.prepare(
+    'UPDATE accounts SET pending_totp_secret = ?, pending_totp_created_at = ? WHERE id = ?',
+  );
+  const updateActivate = db.prepare(
+    `UPDATE accounts SET totp_secret = pending_totp_secret, totp_enabled_at = ?,
+       totp_last_step = ?, pending_totp_secret = NULL, pending_totp_created_at = NULL
+     WHERE id = ? AND pending_totp_secret = ?`,
+  );
+  const updateDisable = db.prepare(
+    `UPDATE accounts SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
+       pending_totp_secret = NULL, pending_totp_created_at = NULL WHERE id = ?`,
+  );
+  const updateStep = db.prepare(
+    `UPDATE accounts SET totp_last_step = ?
+     WHERE id = ? AND totp_secret IS NOT NULL AND COALESCE(totp_last_step, 0) < ?`,
+  );
+  const deleteCodes = db.prepare('DELETE FROM backup_codes WHERE account_id = ?');
+  const deleteCode = db.prepare('DELETE FROM backup_codes WHERE account_id = ? AND id = ?');
+  const insertCode = db.prepare('INSERT INTO backup_codes (account_id, id, hash) VALUES (?, ?, ?)');
+
+  const activate = db.transaction((id: string, activation: TotpActivation): boolean => {
+    const changed = updateActivate.run(
+      activation.at.getTime(),
+      activation.acceptedStep,
+      id,
+      activation.secret,
+    ).changes;
+    if (changed !== 1) return false;
+
+    deleteCodes.run(id);
+    for (const code of activation.backupCodes) insertCode.run(id, code.id, code.hash);
+    return true;
+  });
+
+  const disable = db.transaction((id: string): void => {
+    updateDisable.run(id);
+    deleteCodes.run(id);
+  });
+
+  function load(row: AccountRow | undefined): Account | null {
+    return row ? toAccount(row, selectCodes.all(row.id)) : null;
+  }
+
+  return {
+    async createAccount(account: NewAccount): Promise<Account> {
+      const id = randomUUID();
+      try {
+        insertAccount.run({ ...account, id, createdAt: Date.now() });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEmailError(account.email);
+        throw error;
+      }
+      return load(selectById.get(id)) as Account;
+    },
+
+    async findById(id: string): Promise<Account | null> {
+      return load(selectById.get(id));
+    },
+
+    async findByEmail(emailNormalized: string): Promise<Account | null> {
+      return load(selectByEmail.get(emailNormalized));
+    },
+
+    async setPendingTotp(id: string, pending: PendingTotp): Promise<void> {
+      updatePending.run(pending.secret, pending.createdAt.getTime(), id);
+    },
+
+    async activateTotp(id: string, activation: TotpActivation): Promise<boolean> {
+      return activate(id, activation);
+    },
+
+    async disableTotp(id: string): Promise<void> {
+      disable(id);
+    },
+
+    async recordTotpStep(id: string, step: number): Promise<boolean> {
+      return updateStep.run(step, id, step).changes === 1;
+    },
+
+    async consumeBackupCode(id: string, codeId: string): Promise<boolean> {
+      return deleteCode.run(id, codeId).changes === 1;
+    },
+
+    async close(): Promise<void> {
+      db.close();
+    },
+  };
+}
