@@ -53,7 +53,9 @@ function readTrustProxy(env: Env, production: boolean): number {
   const hops = Number(text);
 
   if (!Number.isInteger(hops) || hops < 0 || hops > 10) {
-    throw new ConfigError(`TRUST_PROXY must be the number of proxies in front (0-10), not "${text}".`);
+    throw new ConfigError(
+      `TRUST_PROXY must be the number of proxies in front (0-10), not "${text}".`,
+    );
   }
   return hops;
 }

@@ -70,9 +70,9 @@ function readEmail(body: Body): { value: string; error?: string } {
   return looksLikeEmail(field.value) ? field : { ...field, error: MESSAGES.emailInvalid };
 }
 
-function collect<T extends Record<string, string>>(
-  fields: { [K in keyof T]: { value: string; error?: string } },
-): FormResult<T> {
+function collect<T extends Record<string, string>>(fields: {
+  [K in keyof T]: { value: string; error?: string };
+}): FormResult<T> {
   const values = {} as Record<string, string>;
   const errors: FieldErrors = {};
 

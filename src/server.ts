@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { createLogger } from './log.js';
@@ -19,17 +20,31 @@ async function main(): Promise<void> {
 
   const logger = createLogger(config.logLevel);
   if (config.sessionSecretGenerated) {
-    logger.warn({ event: 'config.session_secret_generated' }, 'SESSION_SECRET not set: using a random one for this process');
+    logger.warn(
+      { event: 'config.session_secret_generated' },
+      'SESSION_SECRET not set: using a random one for this process',
+    );
   }
 
   const stores = await openStores(config);
-  logger.info({ event: 'server.stores', stores: stores.description }, `Stores: ${stores.description}`);
+  logger.info(
+    { event: 'server.stores', stores: stores.description },
+    `Stores: ${stores.description}`,
+  );
 
-  const app = createApp({ config, accounts: stores.accounts, sessionStore: stores.sessionStore, logger });
+  const app = createApp({
+    config,
+    accounts: stores.accounts,
+    sessionStore: stores.sessionStore,
+    logger,
+  });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
-  logger.info({ event: 'server.listening', host: config.host, port: config.port },
-    `Client area on http://${config.host}:${config.port}`);
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { event: 'server.listening', host: config.host, port },
+    `Client area on http://${config.host}:${port}`,
+  );
 
   // The PaaS sends SIGTERM on every deploy and restart: stop taking connections, let the
   // requests in flight finish, then close the stores.
@@ -37,7 +52,10 @@ async function main(): Promise<void> {
     logger.info({ event: 'server.stopping', signal }, 'stopping');
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     server.close(() => {
-      stores.close().then(() => process.exit(0), () => process.exit(1));
+      stores.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
     server.closeIdleConnections();
   };

@@ -93,7 +93,10 @@ forEachStorePair('Account store contract', (pair) => {
     const id = await withActiveTotp();
 
     assert.equal(await accounts.recordTotpStep(id, 100), false, 'the step that enabled it');
-    const racing = await Promise.all([accounts.recordTotpStep(id, 101), accounts.recordTotpStep(id, 101)]);
+    const racing = await Promise.all([
+      accounts.recordTotpStep(id, 101),
+      accounts.recordTotpStep(id, 101),
+    ]);
     assert.deepEqual(racing.sort(), [false, true]);
     assert.equal(await accounts.recordTotpStep(id, 99), false);
     assert.equal((await accounts.findById(id))?.totp?.lastUsedStep, 101);

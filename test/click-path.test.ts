@@ -129,7 +129,9 @@ forEachStorePair('The documented click-path', (pair) => {
   it('step 8: "Submit" with the app\'s code, spaces and all, turns two-factor on', async function () {
     const code = codeFromApp(secret, clock);
 
-    await browser.press('Submit', { 'Enter authentication code': ` ${code.slice(0, 3)} ${code.slice(3)} ` });
+    await browser.press('Submit', {
+      'Enter authentication code': ` ${code.slice(0, 3)} ${code.slice(3)} `,
+    });
 
     assert.equal(browser.page.status, 200);
     assert.match(browser.text('dialog'), /Two-Factor Authentication is now enabled\./);
@@ -141,7 +143,8 @@ forEachStorePair('The documented click-path', (pair) => {
   it('step 9: the "Backup code" section shows 10 codes once; "Close" closes the window', async function () {
     backupCodes = readBackupCodes(browser.page.html);
     assert.equal(backupCodes.length, 10);
-    for (const code of backupCodes) assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+    for (const code of backupCodes)
+      assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     assert.equal(new Set(backupCodes).size, 10);
     assert.equal(browser.page.headers['cache-control'], 'no-store');
     const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
@@ -161,7 +164,9 @@ forEachStorePair('The documented click-path', (pair) => {
   it('step 10: Security Settings shows that Two-Factor Authentication is now enabled', async function () {
     assert.match(browser.text('main'), /Two-Factor Authentication is enabled for your account\./);
     assert.match(browser.text('main'), /10 unused backup codes left/);
-    assert.ok(cheerio.load(browser.page.html)('a:contains("Turn off Two-Factor Authentication")').length);
+    assert.ok(
+      cheerio.load(browser.page.html)('a:contains("Turn off Two-Factor Authentication")').length,
+    );
   });
 
   it('then signing in asks for the password, then the 6-digit code from the app', async function () {

@@ -14,10 +14,7 @@ import {
 const SEEDS: Record<HmacAlgorithm, Buffer> = {
   sha1: Buffer.from('12345678901234567890', 'ascii'),
   sha256: Buffer.from('12345678901234567890123456789012', 'ascii'),
-  sha512: Buffer.from(
-    '1234567890123456789012345678901234567890123456789012345678901234',
-    'ascii',
-  ),
+  sha512: Buffer.from('1234567890123456789012345678901234567890123456789012345678901234', 'ascii'),
 };
 
 interface TotpVector {

@@ -64,7 +64,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await signInWithPassword(customer, person);
     const pendingSession = customer.sessionCookie;
 
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
 
     assert.equal(customer.page.path, '/');
     assert.notEqual(customer.sessionCookie, pendingSession);
@@ -86,7 +88,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
       assert.equal(customer.page.status, 401);
     }
     clock.nextTimeStep();
-    await customer.press('Verify', { 'Enter authentication code': totpFromBase32(enrolment.secret, clock.ms - 30_000) });
+    await customer.press('Verify', {
+      'Enter authentication code': totpFromBase32(enrolment.secret, clock.ms - 30_000),
+    });
 
     assert.equal(customer.page.path, '/');
   });
@@ -114,7 +118,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await customer.press('Verify', { 'Enter authentication code': code.slice(1) });
 
     assert.equal(customer.page.status, 422);
-    assert.deepEqual(customer.errors(), ['There is a problem Enter the 6-digit code from your authenticator app.']);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem Enter the 6-digit code from your authenticator app.',
+    ]);
 
     await customer.press('Verify', { 'Enter authentication code': code });
     assert.equal(customer.page.path, '/');
@@ -140,7 +146,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await signInWithPassword(customer, person);
     clock.advance(5 * 60 * 1000);
 
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
 
     assert.equal(customer.page.status, 401);
     assert.deepEqual(customer.errors(), [
@@ -156,14 +164,18 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     assert.equal(customer.page.path, '/login?next=%2Fsecurity');
 
     await customer.press('Sign in', { 'Email address': person.email, Password: person.password });
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
     assert.equal(customer.page.path, '/security');
 
     await signOut(customer);
     clock.nextTimeStep();
     await customer.visit('/login?next=//evil.example/steal');
     await customer.press('Sign in', { 'Email address': person.email, Password: person.password });
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
     assert.equal(customer.page.path, '/');
   });
 
@@ -200,7 +212,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
   it('signing out removes the session from the store', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
     const signedIn = customer.sessionCookie as string;
     assert.equal(await stores.holdsSession(signedIn), true);
 
@@ -215,7 +229,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
   it('turning two-factor off needs the password and a current code', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);
-    await customer.press('Verify', { 'Enter authentication code': codeFromApp(enrolment.secret, clock) });
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
     await customer.visit('/security');
     await customer.clickLink('Turn off Two-Factor Authentication');
     clock.nextTimeStep();
@@ -304,7 +320,10 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     await customer.visit('/login');
     const token = encodeURIComponent(customer.csrfToken());
 
-    await customer.postRaw('/login', `_csrf=${token}&email=a%40example.com&email=b%40example.com&password=x`);
+    await customer.postRaw(
+      '/login',
+      `_csrf=${token}&email=a%40example.com&email=b%40example.com&password=x`,
+    );
 
     assert.equal(customer.page.status, 422);
     assert.match(customer.errors()[0] ?? '', /Your email address could not be read/);
@@ -314,7 +333,10 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     const customer = new Customer(app);
     await customer.visit('/login');
 
-    await customer.postRaw('/login', `email=${encodeURIComponent(person.email)}&password=${encodeURIComponent(person.password)}`);
+    await customer.postRaw(
+      '/login',
+      `email=${encodeURIComponent(person.email)}&password=${encodeURIComponent(person.password)}`,
+    );
 
     assert.equal(customer.page.status, 403);
     assert.match(customer.text('main'), /This form has expired/);

@@ -1,6 +1,11 @@
 import type { Account, AccountStore } from '../stores/account-store.js';
 import { createBackupCodes } from './backup-codes.js';
-import { createTotpSecret, isWellFormedTotpCode, matchTotpCode, normalizeCodeInput } from './totp.js';
+import {
+  createTotpSecret,
+  isWellFormedTotpCode,
+  matchTotpCode,
+  normalizeCodeInput,
+} from './totp.js';
 
 /**
  * "Get Started": a new secret is kept in the store as pending. It protects nothing until a

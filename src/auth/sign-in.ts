@@ -3,8 +3,7 @@ import { normalizeEmail } from '../forms.js';
 import { verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 
 export type PasswordCheck =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'unknown-email' | 'wrong-password' };
+  { ok: true; account: Account } | { ok: false; reason: 'unknown-email' | 'wrong-password' };
 
 /** The password step. The reason is for the log only; customers see one message for both. */
 export async function checkPassword(

@@ -32,7 +32,12 @@ export function createOtpauthUri(issuer: string, accountName: string, secret: st
 
 /** The key in groups of four, as people type it into an app by hand. */
 export function formatKeyForDisplay(secret: string): string {
-  return secret.replace(/=+$/, '').match(/.{1,4}/g)?.join(' ') ?? '';
+  return (
+    secret
+      .replace(/=+$/, '')
+      .match(/.{1,4}/g)
+      ?.join(' ') ?? ''
+  );
 }
 
 /** Removes the spaces people type or paste inside and around a code. */
@@ -52,7 +57,11 @@ export function timeStepAt(at: Date): number {
  * Checks a code against the current and the previous time step by the server clock. Returns
  * the matching time step, so the caller can refuse that step from then on, or null.
  */
-export async function matchTotpCode(secret: string, code: string, at: Date): Promise<number | null> {
+export async function matchTotpCode(
+  secret: string,
+  code: string,
+  at: Date,
+): Promise<number | null> {
   if (!isWellFormedTotpCode(code)) return null;
 
   try {

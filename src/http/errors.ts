@@ -2,7 +2,13 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from '../log.js';
 import { MESSAGES } from '../messages.js';
 
-function renderError(res: Response, status: number, title: string, message: string, link: string): void {
+function renderError(
+  res: Response,
+  status: number,
+  title: string,
+  message: string,
+  link: string,
+): void {
   res.status(status).render('error', { title, message, link });
 }
 
@@ -19,7 +25,11 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
   return function renderErrorPage(error: unknown, req, res, next) {
     if (res.headersSent) return next(error);
 
-    const { code, status, type } = (error ?? {}) as { code?: string; status?: number; type?: string };
+    const { code, status, type } = (error ?? {}) as {
+      code?: string;
+      status?: number;
+      type?: string;
+    };
 
     if (code === 'EBADCSRFTOKEN') {
       // Usually a page left open past the session's idle timeout. The GET of the same address
@@ -35,6 +45,12 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
     }
 
     logger.error({ event: 'request.failed', path: req.path, err: error }, 'request failed');
-    renderError(res, 500, 'Something went wrong', 'Something went wrong on our side. Please try again in a moment.', '/');
+    renderError(
+      res,
+      500,
+      'Something went wrong',
+      'Something went wrong on our side. Please try again in a moment.',
+      '/',
+    );
   };
 }

@@ -34,7 +34,9 @@ export function registrationRoutes({ accounts, logger }: RouteContext): Router {
       account = await registerAccount(accounts, values);
     } catch (error) {
       if (!(error instanceof DuplicateEmailError)) throw error;
-      return res.status(422).render('register', { ...page, errors: { email: MESSAGES.emailTaken } });
+      return res
+        .status(422)
+        .render('register', { ...page, errors: { email: MESSAGES.emailTaken } });
     }
 
     recordEvent(logger, req, 'account.registered', { accountId: account.id });

@@ -49,9 +49,17 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
   ): Promise<void> {
     const secret = (account.pendingTotp as { secret: string }).secret;
     const uri = createOtpauthUri(config.totpIssuer, account.email, secret);
-    const qrDataUri = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 232 });
+    const qrDataUri = await QRCode.toDataURL(uri, {
+      errorCorrectionLevel: 'M',
+      margin: 2,
+      width: 232,
+    });
 
-    await renderSecurity(req, res, 'connect', { ...options, qrDataUri, key: formatKeyForDisplay(secret) });
+    await renderSecurity(req, res, 'connect', {
+      ...options,
+      qrDataUri,
+      key: formatKeyForDisplay(secret),
+    });
   }
 
   router.get('/security', async (req, res) => {
@@ -98,18 +106,27 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
 
     const result = await confirmTotpEnrolment(accounts, account, values.code, now());
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.setup_failed', { accountId: account.id, reason: result.reason });
+      recordEvent(logger, req, 'two_factor.setup_failed', {
+        accountId: account.id,
+        reason: result.reason,
+      });
     }
     if (!result.ok && result.reason === 'no-pending-secret') {
-      return renderSecurity(req, res, 'enable', { status: 409, errors: { method: MESSAGES.setupExpired } });
+      return renderSecurity(req, res, 'enable', {
+        status: 409,
+        errors: { method: MESSAGES.setupExpired },
+      });
     }
     if (!result.ok) {
-      const message = result.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
+      const message =
+        result.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
       return renderConnect(req, res, account, { status: 422, errors: { code: message } });
     }
 
     recordEvent(logger, req, 'two_factor.enabled', { accountId: account.id });
-    await renderSecurity(req, res, 'enabled', { backupCodes: result.backupCodes.map(formatBackupCode) });
+    await renderSecurity(req, res, 'enabled', {
+      backupCodes: result.backupCodes.map(formatBackupCode),
+    });
   });
 
   router.get('/security/two-factor/disable', async (req, res) => {
@@ -124,18 +141,31 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const password = readPasswordOnly(req.body, 'password');
     const code = readCode(req.body, 'code', 'authentication code or backup code');
     const errors = { ...password.errors, ...code.errors };
-    if (Object.keys(errors).length > 0) return renderSecurity(req, res, 'disable', { status: 422, errors });
+    if (Object.keys(errors).length > 0)
+      return renderSecurity(req, res, 'disable', { status: 422, errors });
 
-    const result = await disableTwoFactor(accounts, account, password.values.password, code.values.code, now());
+    const result = await disableTwoFactor(
+      accounts,
+      account,
+      password.values.password,
+      code.values.code,
+      now(),
+    );
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.disable_failed', { accountId: account.id, reason: result.reason });
+      recordEvent(logger, req, 'two_factor.disable_failed', {
+        accountId: account.id,
+        reason: result.reason,
+      });
       const message =
         result.field === 'password'
           ? MESSAGES.passwordIncorrect
           : result.reason === 'malformed'
             ? MESSAGES.disableCodeMalformed
             : MESSAGES.codeNotAccepted;
-      return renderSecurity(req, res, 'disable', { status: 401, errors: { [result.field]: message } });
+      return renderSecurity(req, res, 'disable', {
+        status: 401,
+        errors: { [result.field]: message },
+      });
     }
 
     recordEvent(logger, req, 'two_factor.disabled', { accountId: account.id });

@@ -1,10 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PassportInstance, RouteContext } from '../app.js';
-import {
-  beginSecondFactor,
-  isSecondFactorExpired,
-  type PasswordCheck,
-} from '../auth/sign-in.js';
+import { beginSecondFactor, isSecondFactorExpired, type PasswordCheck } from '../auth/sign-in.js';
 import { useBackupCode, verifyTotpForAccount, type CodeCheck } from '../auth/second-factor.js';
 import { readCode, readCredentials } from '../forms.js';
 import { recordEvent } from '../http/events.js';
@@ -155,7 +151,9 @@ export function signInRoutes(context: RouteContext): Router {
     const page = { title: 'Use a backup code' };
 
     if (errors.code) {
-      return res.status(422).render('backup-code', { ...page, errors: { backupCode: errors.code } });
+      return res
+        .status(422)
+        .render('backup-code', { ...page, errors: { backupCode: errors.code } });
     }
 
     const check = await useBackupCode(accounts, account, values.code);

@@ -32,10 +32,7 @@ const accountSchema = new Schema<AccountDocument>(
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     totp: {
-      type: new Schema(
-        { secret: String, enabledAt: Date, lastUsedStep: Number },
-        { _id: false },
-      ),
+      type: new Schema({ secret: String, enabledAt: Date, lastUsedStep: Number }, { _id: false }),
       default: null,
     },
     pendingTotp: {
@@ -60,7 +57,11 @@ function toAccount(doc: AccountDocument): Account {
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
     totp: doc.totp
-      ? { secret: doc.totp.secret, enabledAt: doc.totp.enabledAt, lastUsedStep: doc.totp.lastUsedStep }
+      ? {
+          secret: doc.totp.secret,
+          enabledAt: doc.totp.enabledAt,
+          lastUsedStep: doc.totp.lastUsedStep,
+        }
       : null,
     pendingTotp: doc.pendingTotp
       ? { secret: doc.pendingTotp.secret, createdAt: doc.pendingTotp.createdAt }

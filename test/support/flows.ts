@@ -75,7 +75,10 @@ export function readConnectWindow(html: string): { uri: URL; secret: string; key
 export function readBackupCodes(html: string): string[] {
   const $ = cheerio.load(html);
   const section = $('section').filter((_i, el) => $(el).find('h3').text().trim() === 'Backup code');
-  return section.find('li').map((_i, el) => $(el).text().trim()).get();
+  return section
+    .find('li')
+    .map((_i, el) => $(el).text().trim())
+    .get();
 }
 
 /** Steps 2 to 10 of the help article, from any client-area page. */

@@ -30,10 +30,44 @@ const NON_RENDERED = new Set(['script', 'style', 'template', 'noscript']);
 // Elements whose boundaries separate words on screen even without whitespace in the source,
 // e.g. `<p>Signed in</p><p>Welcome</p>` reads as two phrases, not "Signed inWelcome".
 const BLOCK_LEVEL = new Set([
-  'address', 'article', 'aside', 'blockquote', 'br', 'dd', 'details', 'dialog', 'div', 'dl',
-  'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5',
-  'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'option', 'p', 'pre', 'section', 'summary',
-  'table', 'td', 'th', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'br',
+  'dd',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'option',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'td',
+  'th',
+  'tr',
+  'ul',
 ]);
 
 // Controls whose text content is their value, not part of a label's wording.
@@ -144,10 +178,11 @@ function controlsOf($: CheerioAPI, form: Element): Element[] {
 
 function selectValue($: CheerioAPI, select: Element): string | undefined {
   const options = $(select).find('option').toArray();
-  const chosen = options.find((option) => option.attribs.selected !== undefined)
+  const chosen =
+    options.find((option) => option.attribs.selected !== undefined) ??
     // With nothing marked selected, a single-choice select shows (and submits) its first
     // enabled option.
-    ?? (select.attribs.multiple === undefined
+    (select.attribs.multiple === undefined
       ? options.find((option) => option.attribs.disabled === undefined)
       : undefined);
   if (chosen === undefined) return undefined;
@@ -194,9 +229,7 @@ function formFields($: CheerioAPI, form: Element): Record<string, string> {
  */
 export function findForm(html: string, submitLabel: string): FoundForm {
   const $ = cheerio.load(html);
-  const buttons = $('button, input')
-    .toArray()
-    .filter(isSubmitButton);
+  const buttons = $('button, input').toArray().filter(isSubmitButton);
 
   const button = buttons.find((candidate) => buttonLabel($, candidate) === submitLabel);
   if (button === undefined) {

@@ -31,7 +31,9 @@ export interface StorePair {
 
 /** The cookie carries "s:<id>.<signature>", URL-encoded. */
 export function sessionIdFromCookie(cookieValue: string): string {
-  return decodeURIComponent(cookieValue).replace(/^s:/, '').replace(/\.[^.]*$/, '');
+  return decodeURIComponent(cookieValue)
+    .replace(/^s:/, '')
+    .replace(/\.[^.]*$/, '');
 }
 
 function holdsSession(store: Store, cookieValue: string): Promise<boolean> {
@@ -76,14 +78,13 @@ function withDatabase(uri: string, database: string): string {
   return url.toString();
 }
 
-function services(): StorePair {
+export function services(): StorePair {
   const mongodbUri = process.env.TEST_MONGODB_URI;
   const redisUrl = process.env.TEST_REDIS_URL;
 
   return {
     name: 'MongoDB + Redis (FerretDB and redis-server)',
-    unavailable:
-      mongodbUri && redisUrl ? null : 'TEST_MONGODB_URI and TEST_REDIS_URL are not set',
+    unavailable: mongodbUri && redisUrl ? null : 'TEST_MONGODB_URI and TEST_REDIS_URL are not set',
     async open(): Promise<OpenedStores> {
       // A database of its own per suite, so suites never see each other's accounts.
       const database = `client_area_test_${randomBytes(4).toString('hex')}`;
@@ -120,8 +121,12 @@ export function storePairs(): StorePair[] {
  * are required (the test command and CI set REQUIRE_SERVICE_SUITES=1), and otherwise shows
  * up as a pending test with the reason, never as silence.
  */
-export function forEachStorePair(title: string, body: (pair: StorePair) => void): void {
-  for (const pair of storePairs()) {
+export function forEachStorePair(
+  title: string,
+  body: (pair: StorePair) => void,
+  pairs: StorePair[] = storePairs(),
+): void {
+  for (const pair of pairs) {
     describe(`${title} [${pair.name}]`, function () {
       if (pair.unavailable !== null) {
         if (process.env.REQUIRE_SERVICE_SUITES === '1' || process.env.CI) {

@@ -1,0 +1,98 @@
+import { strict as assert } from 'node:assert';
+import {
+  createBackupCodes,
+  findBackupCode,
+  formatBackupCode,
+  normalizeBackupCode,
+} from '../src/auth/backup-codes.js';
+import { hashPassword } from '../src/auth/passwords.js';
+import {
+  createOtpauthUri,
+  createTotpSecret,
+  formatKeyForDisplay,
+  matchTotpCode,
+} from '../src/auth/totp.js';
+import { decodeBase32, totpFromBase32 } from './support/rfc6238.js';
+
+describe('TOTP secrets and the otpauth URI', function () {
+  it('a new secret is 160 random bits in base32', function () {
+    const secrets = new Set(Array.from({ length: 20 }, createTotpSecret));
+
+    assert.equal(secrets.size, 20);
+    for (const secret of secrets) assert.equal(decodeBase32(secret).length, 20);
+  });
+
+  it('escapes issuer and account names with spaces, colons and non-ASCII letters', function () {
+    const uri = createOtpauthUri('Hôte: Cloud & Co', 'zoë doe@exämple.com', 'JBSWY3DPEHPK3PXP');
+    const parsed = new URL(uri);
+    const [issuer, account, ...rest] = parsed.pathname.slice(1).split(':');
+
+    assert.deepEqual(rest, [], 'only the separating colon is left unescaped');
+    assert.equal(decodeURIComponent(issuer as string), 'Hôte: Cloud & Co');
+    assert.equal(decodeURIComponent(account as string), 'zoë doe@exämple.com');
+    assert.equal(parsed.searchParams.get('issuer'), 'Hôte: Cloud & Co');
+    assert.equal(
+      parsed.search,
+      '?secret=JBSWY3DPEHPK3PXP&issuer=H%C3%B4te%3A%20Cloud%20%26%20Co&algorithm=SHA1&digits=6&period=30',
+    );
+    assert.match(uri, /^[\x21-\x7e]+$/, 'plain ASCII, nothing a QR reader could mangle');
+  });
+
+  it('shows the key in groups of four', function () {
+    assert.equal(formatKeyForDisplay('JBSWY3DPEHPK3PXP'), 'JBSW Y3DP EHPK 3PXP');
+  });
+
+  it('a code matches in the current and the previous step only, never without its zeros', async function () {
+    const secret = createTotpSecret();
+    let at = Date.UTC(2026, 0, 1);
+    while (!totpFromBase32(secret, at).startsWith('0')) at += 30_000;
+    const code = totpFromBase32(secret, at);
+
+    assert.equal(await matchTotpCode(secret, code, new Date(at)), Math.floor(at / 30_000));
+    assert.equal(await matchTotpCode(secret, code, new Date(at + 30_000)), Math.floor(at / 30_000));
+    assert.equal(await matchTotpCode(secret, code.slice(1), new Date(at)), null);
+    assert.equal(await matchTotpCode(secret, `${code}0`, new Date(at)), null);
+    if (totpFromBase32(secret, at + 60_000) !== code) {
+      assert.equal(await matchTotpCode(secret, code, new Date(at + 60_000)), null);
+    }
+  });
+});
+
+describe('Backup codes', function () {
+  it('ten different codes of 80 bits each, kept only as argon2id hashes', async function () {
+    const { codes, records } = await createBackupCodes();
+
+    assert.equal(codes.length, 10);
+    assert.equal(new Set(codes).size, 10);
+    for (const code of codes) assert.match(code, /^[0-9A-HJKMNP-TV-Z]{16}$/);
+    for (const [i, record] of records.entries()) {
+      assert.match(record.hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      assert.ok(!record.hash.includes(codes[i] as string));
+    }
+  });
+
+  it('reads a code in any case, with or without spaces and dashes', async function () {
+    const { codes, records } = await createBackupCodes();
+    const code = codes[4] as string;
+    const shown = formatBackupCode(code);
+
+    assert.match(shown, /^\w{4}-\w{4}-\w{4}-\w{4}$/);
+    for (const typed of [shown, shown.toLowerCase(), shown.replace(/-/g, ' '), ` ${code} `]) {
+      assert.equal(await findBackupCode(records, typed), records[4]?.id, typed);
+    }
+    assert.equal(await findBackupCode(records, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ'), null);
+    assert.equal(await findBackupCode(records, 'short'), null);
+  });
+
+  it('reads O as zero and I or L as one, as Crockford base32 does', function () {
+    assert.equal(normalizeBackupCode('oil0-abcd'), '0110ABCD');
+  });
+});
+
+describe('Passwords', function () {
+  it("are hashed with argon2id at OWASP's recommended cost", async function () {
+    const hash = await hashPassword('correct horse battery staple');
+
+    assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+});
