@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import {
   DuplicateEmailError,
@@ -18,10 +19,31 @@ interface AccountDocument {
   createdAt: Date;
   totp: { secret: string; enabledAt: Date; lastUsedStep: number } | null;
   pendingTotp: { secret: string; createdAt: Date } | null;
-  backupCodes: { id: string; hash: string }[];
+  /** Which set of backup codes is current; codes of any other set are void. */
+  backupCodeSet: string | null;
+}
+
+interface BackupCodeDocument {
+  /** accountId:codeId, so code ids need only be unique within one account. */
+  _id: string;
+  accountId: string;
+  codeId: string;
+  setId: string;
+  hash: string;
+}
+
+/** A one-time decision, taken by inserting its key: a time step used, a backup code used. */
+interface ClaimDocument {
+  _id: string;
+  accountId: string;
+  kind: 'totp-step' | 'backup-code';
+  step: number | null;
 }
 
 const DUPLICATE_KEY = 11000;
+
+/** Time-step claims this far behind the latest can no longer be replayed, so they are pruned. */
+const KEPT_STEP_CLAIMS = 20;
 
 const accountSchema = new Schema<AccountDocument>(
   {
@@ -39,15 +61,33 @@ const accountSchema = new Schema<AccountDocument>(
       type: new Schema({ secret: String, createdAt: Date }, { _id: false }),
       default: null,
     },
-    // Backup codes live inside the account document so that turning two-factor on (secret plus
-    // a new set of codes) is one atomic update; MongoDB-compatible servers without
-    // transactions, such as FerretDB, keep that guarantee.
-    backupCodes: { type: [{ _id: false, id: String, hash: String }], default: [] },
+    backupCodeSet: { type: String, default: null },
   },
   { collection: 'accounts', versionKey: false, autoIndex: false },
 );
 
-function toAccount(doc: AccountDocument): Account {
+const backupCodeSchema = new Schema<BackupCodeDocument>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true, index: true },
+    codeId: { type: String, required: true },
+    setId: { type: String, required: true },
+    hash: { type: String, required: true },
+  },
+  { collection: 'backup_codes', versionKey: false, autoIndex: false },
+);
+
+const claimSchema = new Schema<ClaimDocument>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true, index: true },
+    kind: { type: String, required: true },
+    step: { type: Number, default: null },
+  },
+  { collection: 'claims', versionKey: false, autoIndex: false },
+);
+
+function toAccount(doc: AccountDocument, codes: BackupCodeDocument[]): Account {
   return {
     id: doc._id.toHexString(),
     email: doc.email,
@@ -66,7 +106,7 @@ function toAccount(doc: AccountDocument): Account {
     pendingTotp: doc.pendingTotp
       ? { secret: doc.pendingTotp.secret, createdAt: doc.pendingTotp.createdAt }
       : null,
-    backupCodes: (doc.backupCodes ?? []).map((code) => ({ id: code.id, hash: code.hash })),
+    backupCodes: codes.map((code) => ({ id: code.codeId, hash: code.hash })),
   };
 }
 
@@ -75,20 +115,71 @@ function objectId(id: string): mongoose.Types.ObjectId | null {
   return mongoose.isObjectIdOrHexString(id) ? new mongoose.Types.ObjectId(id) : null;
 }
 
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number }).code === DUPLICATE_KEY;
+}
+
+/**
+ * Accounts in MongoDB, written for any MongoDB-wire server, including FerretDB, whose
+ * conditional updates are not atomic: two concurrent updateOne calls with the same filter can
+ * both report a change. So every "only once" decision here rests on what every such server
+ * does enforce atomically, a unique key: inserting a document whose _id is already taken
+ * fails for all but one caller. The same holds on MongoDB itself.
+ */
 class MongoAccountStore implements AccountStore {
   constructor(
     private readonly connection: Connection,
     private readonly accounts: Model<AccountDocument>,
+    private readonly backupCodes: Model<BackupCodeDocument>,
+    private readonly claims: Model<ClaimDocument>,
   ) {}
+
+  private async load(doc: AccountDocument | null): Promise<Account | null> {
+    if (doc === null) return null;
+
+    const codes = doc.backupCodeSet
+      ? await this.backupCodes
+          .find({ accountId: doc._id.toHexString(), setId: doc.backupCodeSet })
+          .sort({ codeId: 1 })
+          .lean<BackupCodeDocument[]>()
+      : [];
+    return toAccount(doc, codes);
+  }
+
+  /** True for exactly one caller per key, whichever process it runs in. */
+  private async claim(claim: ClaimDocument): Promise<boolean> {
+    try {
+      await this.claims.create(claim);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  private async claimTotpStep(accountId: string, step: number): Promise<boolean> {
+    const claimed = await this.claim({
+      _id: `totp-step:${accountId}:${step}`,
+      accountId,
+      kind: 'totp-step',
+      step,
+    });
+    if (!claimed) return false;
+
+    await this.claims.deleteMany({
+      accountId,
+      kind: 'totp-step',
+      step: { $lt: step - KEPT_STEP_CLAIMS },
+    });
+    return true;
+  }
 
   async createAccount(account: NewAccount): Promise<Account> {
     try {
       const created = await this.accounts.create({ ...account, createdAt: new Date() });
-      return toAccount(created.toObject());
+      return toAccount(created.toObject(), []);
     } catch (error) {
-      if ((error as { code?: number }).code === DUPLICATE_KEY) {
-        throw new DuplicateEmailError(account.email);
-      }
+      if (isDuplicateKey(error)) throw new DuplicateEmailError(account.email);
       throw error;
     }
   }
@@ -97,13 +188,11 @@ class MongoAccountStore implements AccountStore {
     const _id = objectId(id);
     if (_id === null) return null;
 
-    const doc = await this.accounts.findById(_id).lean<AccountDocument>();
-    return doc ? toAccount(doc) : null;
+    return this.load(await this.accounts.findById(_id).lean<AccountDocument>());
   }
 
   async findByEmail(emailNormalized: string): Promise<Account | null> {
-    const doc = await this.accounts.findOne({ emailNormalized }).lean<AccountDocument>();
-    return doc ? toAccount(doc) : null;
+    return this.load(await this.accounts.findOne({ emailNormalized }).lean<AccountDocument>());
   }
 
   async setPendingTotp(id: string, pending: PendingTotp): Promise<void> {
@@ -111,7 +200,25 @@ class MongoAccountStore implements AccountStore {
   }
 
   async activateTotp(id: string, activation: TotpActivation): Promise<boolean> {
-    const result = await this.accounts.updateOne(
+    const account = await this.findById(id);
+    if (account?.pendingTotp?.secret !== activation.secret) return false;
+
+    // Two submissions of the same code (a double click) race here; one claims the step.
+    if (!(await this.claimTotpStep(id, activation.acceptedStep))) return false;
+
+    // The new codes are written first under a new set id and count only once the account
+    // points at that set, so a failure half-way leaves the old state whole.
+    const setId = randomBytes(8).toString('hex');
+    await this.backupCodes.insertMany(
+      activation.backupCodes.map((code) => ({
+        _id: `${id}:${code.id}`,
+        codeId: code.id,
+        accountId: id,
+        setId,
+        hash: code.hash,
+      })),
+    );
+    await this.accounts.updateOne(
       { _id: objectId(id), 'pendingTotp.secret': activation.secret },
       {
         $set: {
@@ -121,34 +228,56 @@ class MongoAccountStore implements AccountStore {
             lastUsedStep: activation.acceptedStep,
           },
           pendingTotp: null,
-          backupCodes: activation.backupCodes,
+          backupCodeSet: setId,
         },
       },
     );
-    return result.modifiedCount === 1;
+
+    await this.backupCodes.deleteMany({ accountId: id, setId: { $ne: setId } });
+    await this.claims.deleteMany({ accountId: id, kind: 'backup-code' });
+    return true;
   }
 
   async disableTotp(id: string): Promise<void> {
     await this.accounts.updateOne(
       { _id: objectId(id) },
-      { $set: { totp: null, pendingTotp: null, backupCodes: [] } },
+      { $set: { totp: null, pendingTotp: null, backupCodeSet: null } },
     );
+    await this.backupCodes.deleteMany({ accountId: id });
+    // With the secret gone its time steps mean nothing; a new secret may reuse the same step.
+    await this.claims.deleteMany({ accountId: id });
   }
 
   async recordTotpStep(id: string, step: number): Promise<boolean> {
-    const result = await this.accounts.updateOne(
+    const account = await this.findById(id);
+    if (account?.totp === null || account === null || step <= account.totp.lastUsedStep) {
+      return false;
+    }
+
+    if (!(await this.claimTotpStep(id, step))) return false;
+
+    await this.accounts.updateOne(
       { _id: objectId(id), 'totp.lastUsedStep': { $lt: step } },
       { $set: { 'totp.lastUsedStep': step } },
     );
-    return result.modifiedCount === 1;
+    return true;
   }
 
   async consumeBackupCode(id: string, codeId: string): Promise<boolean> {
-    const result = await this.accounts.updateOne(
-      { _id: objectId(id), 'backupCodes.id': codeId },
-      { $pull: { backupCodes: { id: codeId } } },
-    );
-    return result.modifiedCount === 1;
+    const key = `${id}:${codeId}`;
+    const code = await this.backupCodes.findOne({ _id: key, accountId: id }).lean();
+    if (code === null) return false;
+
+    const claimed = await this.claim({
+      _id: `backup-code:${key}`,
+      accountId: id,
+      kind: 'backup-code',
+      step: null,
+    });
+    if (!claimed) return false;
+
+    await this.backupCodes.deleteOne({ _id: key, accountId: id });
+    return true;
   }
 
   async close(): Promise<void> {
@@ -162,7 +291,13 @@ export async function openMongoAccountStore(uri: string): Promise<AccountStore> 
     .createConnection(uri, { serverSelectionTimeoutMS: 10_000 })
     .asPromise();
   const accounts = connection.model<AccountDocument>('Account', accountSchema);
+  const backupCodes = connection.model<BackupCodeDocument>('BackupCode', backupCodeSchema);
+  const claims = connection.model<ClaimDocument>('Claim', claimSchema);
 
-  await accounts.createIndexes();
-  return new MongoAccountStore(connection, accounts);
+  await Promise.all([
+    accounts.createIndexes(),
+    backupCodes.createIndexes(),
+    claims.createIndexes(),
+  ]);
+  return new MongoAccountStore(connection, accounts, backupCodes, claims);
 }
