@@ -237,6 +237,15 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     clock.nextTimeStep();
 
     await customer.press('Turn off', {
+      'Current password': person.password,
+      'Authentication code or backup code': 'abc',
+    });
+    assert.equal(customer.page.status, 422);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem Enter the 6-digit code from your app, or one of your backup codes.',
+    ]);
+
+    await customer.press('Turn off', {
       'Current password': 'not the password',
       'Authentication code or backup code': codeFromApp(enrolment.secret, clock),
     });

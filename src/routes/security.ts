@@ -156,12 +156,14 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
         accountId: account.id,
         reason: result.reason,
       });
+      if (result.reason === 'malformed') {
+        return renderSecurity(req, res, 'disable', {
+          status: 422,
+          errors: { code: MESSAGES.disableCodeMalformed },
+        });
+      }
       const message =
-        result.field === 'password'
-          ? MESSAGES.passwordIncorrect
-          : result.reason === 'malformed'
-            ? MESSAGES.disableCodeMalformed
-            : MESSAGES.codeNotAccepted;
+        result.field === 'password' ? MESSAGES.passwordIncorrect : MESSAGES.codeNotAccepted;
       return renderSecurity(req, res, 'disable', {
         status: 401,
         errors: { [result.field]: message },
