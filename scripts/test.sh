@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): static checks, then the mocha suite against real
+# Redis and FerretDB started just for this run and always stopped afterwards.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+npm run typecheck
+npm run lint
+
+# A failed start cleans up after itself; the trap is set only once start succeeded so that a
+# start refused because another run's services are up does not stop those.
+bash scripts/services.sh start
+trap 'bash scripts/services.sh stop' EXIT
+# shellcheck disable=SC1091 # .services/env is written by services.sh start
+source .services/env
+# The services are up, so suites that need them must run, not skip.
+export REQUIRE_SERVICE_SUITES=1
+
+status=0
+npx mocha "$@" || status=$?
+exit "$status"
