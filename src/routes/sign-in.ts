@@ -35,8 +35,15 @@ function authenticatePassword(
 
 type FailedPasswordCheck = Exclude<PasswordCheck, { ok: true }>;
 
-function codeFailureStatus(check: Exclude<CodeCheck, { ok: true }>): number {
-  return check.reason === 'malformed' ? 422 : 401;
+interface SecondStep {
+  path: string;
+  method: 'totp' | 'backup-code';
+  view: string;
+  title: string;
+  field: string;
+  label: string;
+  malformed: string;
+  check(account: Account, typed: string): Promise<CodeCheck>;
 }
 
 export function signInRoutes(context: RouteContext): Router {
@@ -112,71 +119,66 @@ export function signInRoutes(context: RouteContext): Router {
     res.redirect(303, '/login/code');
   });
 
-  router.get('/login/code', requirePendingSecondFactor, (_req, res) => {
-    res.render('second-factor', { title: 'Two-step verification' });
-  });
+  /** The second step's two forms: the code from the app, or one backup code instead. */
+  const secondSteps: SecondStep[] = [
+    {
+      path: '/login/code',
+      view: 'second-factor',
+      title: 'Two-step verification',
+      method: 'totp',
+      field: 'code',
+      label: 'authentication code',
+      malformed: MESSAGES.codeMalformed,
+      check: (account, typed) => verifyTotpForAccount(accounts, account, typed, now()),
+    },
+    {
+      path: '/login/backup-code',
+      view: 'backup-code',
+      title: 'Use a backup code',
+      method: 'backup-code',
+      field: 'backupCode',
+      label: 'backup code',
+      malformed: MESSAGES.backupCodeMalformed,
+      check: (account, typed) => useBackupCode(accounts, account, typed),
+    },
+  ];
 
-  router.post('/login/code', requirePendingSecondFactor, async (req, res) => {
-    const account = res.locals.pendingAccount as Account;
-    const { values, errors } = readCode(req.body, 'code', 'authentication code');
-    const page = { title: 'Two-step verification' };
-
-    if (errors.code) return res.status(422).render('second-factor', { ...page, errors });
-
-    const check = await verifyTotpForAccount(accounts, account, values.code, now());
-    if (!check.ok) {
-      recordEvent(logger, req, 'sign_in.second_factor_failed', {
-        accountId: account.id,
-        method: 'totp',
-        reason: check.reason,
-      });
-      const message =
-        check.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
-      return res.status(codeFailureStatus(check)).render('second-factor', {
-        ...page,
-        errors: { code: message },
-      });
-    }
-
-    await finishSignIn(req, res, account, 'totp');
-  });
-
-  router.get('/login/backup-code', requirePendingSecondFactor, (_req, res) => {
-    res.render('backup-code', { title: 'Use a backup code' });
-  });
-
-  router.post('/login/backup-code', requirePendingSecondFactor, async (req, res) => {
-    const account = res.locals.pendingAccount as Account;
-    const { values, errors } = readCode(req.body, 'backupCode', 'backup code');
-    const page = { title: 'Use a backup code' };
-
-    if (errors.code) {
-      return res
-        .status(422)
-        .render('backup-code', { ...page, errors: { backupCode: errors.code } });
-    }
-
-    const check = await useBackupCode(accounts, account, values.code);
-    if (!check.ok) {
-      recordEvent(logger, req, 'sign_in.second_factor_failed', {
-        accountId: account.id,
-        method: 'backup-code',
-        reason: check.reason,
-      });
-      const message =
-        check.reason === 'malformed' ? MESSAGES.backupCodeMalformed : MESSAGES.codeNotAccepted;
-      return res.status(codeFailureStatus(check)).render('backup-code', {
-        ...page,
-        errors: { backupCode: message },
-      });
-    }
-
-    recordEvent(logger, req, 'backup_code.used', {
-      accountId: account.id,
-      remaining: account.backupCodes.length - 1,
+  for (const step of secondSteps) {
+    router.get(step.path, requirePendingSecondFactor, (_req, res) => {
+      res.render(step.view, { title: step.title });
     });
-    await finishSignIn(req, res, account, 'backup-code');
-  });
+
+    router.post(step.path, requirePendingSecondFactor, async (req, res) => {
+      const account = res.locals.pendingAccount as Account;
+      const { values, errors } = readCode(req.body, step.field, step.label);
+      const refuse = (status: number, message: string): void => {
+        res
+          .status(status)
+          .render(step.view, { title: step.title, errors: { [step.field]: message } });
+      };
+
+      if (errors.code) return refuse(422, errors.code);
+
+      const check = await step.check(account, values.code);
+      if (!check.ok) {
+        recordEvent(logger, req, 'sign_in.second_factor_failed', {
+          accountId: account.id,
+          method: step.method,
+          reason: check.reason,
+        });
+        const malformed = check.reason === 'malformed';
+        return refuse(malformed ? 422 : 401, malformed ? step.malformed : MESSAGES.codeNotAccepted);
+      }
+
+      if (check.method === 'backup-code') {
+        recordEvent(logger, req, 'backup_code.used', {
+          accountId: account.id,
+          remaining: account.backupCodes.length - 1,
+        });
+      }
+      await finishSignIn(req, res, account, check.method);
+    });
+  }
 
   router.post('/logout', async (req, res) => {
     const accountId = req.user?.id;
