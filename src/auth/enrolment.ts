@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Account, AccountStore } from '../stores/account-store.js';
 import { createBackupCodes } from './backup-codes.js';
 import {
@@ -21,6 +22,15 @@ export async function startTotpEnrolment(
   return secret;
 }
 
+/**
+ * Names the pending secret a "Connect your app" window shows, without revealing it, so that a
+ * code typed into a window whose secret was since replaced (Get Started pressed again in
+ * another tab) is recognised as such instead of being called wrong.
+ */
+export function setupFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
+}
+
 export type EnrolmentResult =
   | { ok: true; backupCodes: string[] }
   | { ok: false; reason: 'no-pending-secret' | 'malformed' | 'wrong' };
@@ -33,13 +43,15 @@ export type EnrolmentResult =
 export async function confirmTotpEnrolment(
   accounts: AccountStore,
   account: Account,
-  typed: string,
+  typed: { code: string; setup: string },
   now: Date,
 ): Promise<EnrolmentResult> {
   const pending = account.pendingTotp;
-  if (pending === null) return { ok: false, reason: 'no-pending-secret' };
+  if (pending === null || setupFingerprint(pending.secret) !== typed.setup) {
+    return { ok: false, reason: 'no-pending-secret' };
+  }
 
-  const code = normalizeCodeInput(typed);
+  const code = normalizeCodeInput(typed.code);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
   const step = await matchTotpCode(pending.secret, code, now);

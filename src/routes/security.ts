@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { RouteContext } from '../app.js';
 import { formatBackupCode } from '../auth/backup-codes.js';
-import { confirmTotpEnrolment, startTotpEnrolment } from '../auth/enrolment.js';
+import { confirmTotpEnrolment, setupFingerprint, startTotpEnrolment } from '../auth/enrolment.js';
 import { disableTwoFactor } from '../auth/second-factor.js';
 import { createOtpauthUri, formatKeyForDisplay } from '../auth/totp.js';
 import { readCode, readPasswordOnly, type FieldErrors } from '../forms.js';
@@ -59,6 +59,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       ...options,
       qrDataUri,
       key: formatKeyForDisplay(secret),
+      setup: setupFingerprint(secret),
     });
   }
 
@@ -104,20 +105,24 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const { values, errors } = readCode(req.body, 'code', 'authentication code');
     if (errors.code) return renderConnect(req, res, account, { status: 422, errors });
 
-    const result = await confirmTotpEnrolment(accounts, account, values.code, now());
+    const setup = typeof req.body?.setup === 'string' ? req.body.setup : '';
+    const result = await confirmTotpEnrolment(
+      accounts,
+      account,
+      { code: values.code, setup },
+      now(),
+    );
     if (!result.ok) {
       recordEvent(logger, req, 'two_factor.setup_failed', {
         accountId: account.id,
         reason: result.reason,
       });
-    }
-    if (!result.ok && result.reason === 'no-pending-secret') {
-      return renderSecurity(req, res, 'enable', {
-        status: 409,
-        errors: { method: MESSAGES.setupExpired },
-      });
-    }
-    if (!result.ok) {
+      if (result.reason === 'no-pending-secret') {
+        return renderSecurity(req, res, 'enable', {
+          status: 409,
+          errors: { method: MESSAGES.setupExpired },
+        });
+      }
       const message =
         result.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
       return renderConnect(req, res, account, { status: 422, errors: { code: message } });
