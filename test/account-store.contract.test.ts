@@ -89,6 +89,27 @@ forEachStorePair('Account store contract', (pair) => {
     assert.deepEqual(account?.backupCodes, [{ id: 'x', hash: 'h' }]);
   });
 
+  it('activates once when the same confirmation arrives twice at once', async function () {
+    const { id } = await accounts.createAccount(newAccount());
+    await accounts.setPendingTotp(id, { secret: 'DOUBLECLICK', createdAt: new Date() });
+    const activation = (codeId: string) => ({
+      secret: 'DOUBLECLICK',
+      acceptedStep: 42,
+      backupCodes: [{ id: codeId, hash: `hash-${codeId}` }],
+      at: new Date(),
+    });
+
+    const racing = await Promise.all([
+      accounts.activateTotp(id, activation('first')),
+      accounts.activateTotp(id, activation('second')),
+    ]);
+
+    assert.deepEqual([...racing].sort(), [false, true]);
+    const winner = racing[0] ? 'first' : 'second';
+    const account = await accounts.findById(id);
+    assert.deepEqual(account?.backupCodes, [{ id: winner, hash: `hash-${winner}` }]);
+  });
+
   it('records only later time steps, and one of two simultaneous equal steps', async function () {
     const id = await withActiveTotp();
 
