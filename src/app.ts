@@ -50,12 +50,11 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
   passport.use(
     new LocalStrategy({ usernameField: 'email', session: true }, (email, password, done) => {
-      // The reason goes to the log only: the customer sees one message for both.
+      // The reason travels as Passport's failure message, for the log only: the customer
+      // sees one message for an unknown email and a wrong password alike.
       checkPassword(accounts, email, password).then(
         (check) =>
-          check.ok
-            ? done(null, check.account)
-            : done(null, false, { message: check.reason, reason: check.reason } as never),
+          check.ok ? done(null, check.account) : done(null, false, { message: check.reason }),
         done,
       );
     }),

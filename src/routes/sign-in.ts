@@ -26,14 +26,12 @@ function authenticatePassword(
       if (error) return reject(error);
       if (account) return resolve({ ok: true, account });
 
-      const reason = (info as { reason?: FailedPasswordCheck['reason'] } | undefined)?.reason;
-      resolve({ ok: false, reason: reason ?? 'wrong-password' });
+      const reason = (info as { message?: string } | undefined)?.message;
+      resolve({ ok: false, reason: reason === 'unknown-email' ? reason : 'wrong-password' });
     };
     passport.authenticate('local', { session: false }, callback)(req, res, reject);
   });
 }
-
-type FailedPasswordCheck = Exclude<PasswordCheck, { ok: true }>;
 
 interface SecondStep {
   path: string;
