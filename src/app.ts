@@ -11,7 +11,7 @@ import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
 import { checkPassword } from './auth/sign-in.js';
 import { noStore } from './http/guards.js';
-import { handleErrors, handleNotFound } from './http/errors.js';
+import { handleErrors, handleNotFound, refuseOtherMethods } from './http/errors.js';
 import { registrationRoutes } from './routes/registration.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { clientAreaRoutes } from './routes/client-area.js';
@@ -98,6 +98,7 @@ export function createApp(deps: AppDependencies): Express {
       strictTransportSecurity: config.production,
     }),
   );
+  app.use(refuseOtherMethods);
   app.use(express.static(path.join(root, 'public'), { index: false, maxAge: '1h' }));
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
@@ -122,9 +123,10 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use(passport.initialize());
   app.use(passport.session());
-  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  // Room for every field at ten times its longest accepted value, so an over-long field gets
+  // its own message on the form rather than a refusal of the whole request.
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50 }));
   app.use(noStore);
-  app.use(csrf.csrfSynchronisedProtection);
   app.use(function exposePageLocals(req, res, next) {
     res.locals.account = req.user ?? null;
     res.locals.csrfToken = () => csrf.generateToken(req);
@@ -132,6 +134,9 @@ export function createApp(deps: AppDependencies): Express {
     res.locals.values = {};
     next();
   });
+
+  // After the page locals, so a form refused for its token can be shown again with a new one.
+  app.use(csrf.csrfSynchronisedProtection);
 
   const context: RouteContext = { accounts, config, logger, passport, now };
   app.use(registrationRoutes(context));

@@ -25,6 +25,12 @@ interface FieldRule {
   trim?: boolean;
 }
 
+/**
+ * Control characters and bidirectional overrides: invisible, and able to make a name read
+ * differently on screen from what was stored.
+ */
+const HIDDEN_CHARACTERS = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+
 /** One field as text, or an error message; an absent field reads as empty. */
 function readField(body: Body, name: string, rule: FieldRule): { value: string; error?: string } {
   const raw = body?.[name];
@@ -36,6 +42,10 @@ function readField(body: Body, name: string, rule: FieldRule): { value: string; 
   const value = rule.trim === false ? (raw ?? '') : (raw ?? '').trim();
   if (value === '') return { value, error: MESSAGES.required(rule.label) };
   if ([...value].length > rule.max) return { value, error: MESSAGES.tooLong(rule.label, rule.max) };
+  const visible = value.replace(HIDDEN_CHARACTERS, '');
+  if (rule.trim !== false && visible !== value) {
+    return { value: visible, error: MESSAGES.hiddenCharacters(rule.label) };
+  }
   return { value };
 }
 
@@ -53,9 +63,12 @@ function readPassword(body: Body, name: string, label: string): { value: string;
   return field;
 }
 
-/** Lower case and Unicode NFC, so one mailbox cannot hold two accounts. */
+/**
+ * Trimmed, lower case and Unicode NFC, so one mailbox cannot hold two accounts. Passport hands
+ * the sign-in email over untrimmed, so trimming belongs here rather than in the form reader.
+ */
 export function normalizeEmail(email: string): string {
-  return email.normalize('NFC').toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase();
 }
 
 /** Deliberately loose: one @, something on each side, a dot in the domain, no spaces. */

@@ -5,6 +5,8 @@
 export const MESSAGES = {
   required: (label: string) => `Enter your ${label}.`,
   tooLong: (label: string, max: number) => `Your ${label} must be at most ${max} characters.`,
+  hiddenCharacters: (label: string) =>
+    `Your ${label} contains invisible control characters. Type it again without them.`,
   notText: (label: string) => `Your ${label} could not be read. Type it once and try again.`,
   emailInvalid: 'Enter an email address in the form name@example.com.',
   emailTaken: 'An account with this email address already exists. Sign in instead.',
@@ -19,5 +21,5 @@ export const MESSAGES = {
   setupExpired: 'That setup was replaced or has ended. Start again with "Click here to Enable".',
   passwordIncorrect: 'The password is incorrect.',
   disableCodeMalformed: 'Enter the 6-digit code from your app, or one of your backup codes.',
-  formExpired: 'This form has expired. It has been reloaded: please try again.',
+  formExpired: 'This form had expired, so nothing was sent. Check it and send it again.',
 } as const;

@@ -11,6 +11,7 @@ import {
   createTotpSecret,
   formatKeyForDisplay,
   matchTotpCode,
+  normalizeCodeInput,
 } from '../src/auth/totp.js';
 import { decodeBase32, totpFromBase32 } from './support/rfc6238.js';
 
@@ -36,6 +37,11 @@ describe('TOTP secrets and the otpauth URI', function () {
       '?secret=JBSWY3DPEHPK3PXP&issuer=H%C3%B4te%3A%20Cloud%20%26%20Co&algorithm=SHA1&digits=6&period=30',
     );
     assert.match(uri, /^[\x21-\x7e]+$/, 'plain ASCII, nothing a QR reader could mangle');
+  });
+
+  it('reads a typed code without its spaces or dashes', function () {
+    assert.equal(normalizeCodeInput(' 123 456\t'), '123456');
+    assert.equal(normalizeCodeInput('123-456'), '123456');
   });
 
   it('shows the key in groups of four', function () {

@@ -90,6 +90,31 @@ forEachStorePair('Registering an account', (pair) => {
     assert.equal(longest.page.path, '/');
   });
 
+  it('explains an over-long password on the form, keeping the names', async function () {
+    const customer = await fillIn({
+      Password: 'p'.repeat(10_000),
+      'Confirm password': 'p'.repeat(10_000),
+    });
+
+    assert.equal(customer.page.status, 422);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem Your password must be at most 128 characters.',
+    ]);
+    assert.ok(customer.page.html.includes('value="Grace"'));
+  });
+
+  it('refuses invisible control and direction characters in names', async function () {
+    const customer = await fillIn({ 'First name': 'Gr\u202eace', 'Last name': 'Hop\u0000per' });
+
+    assert.equal(customer.page.status, 422);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem Your first name contains invisible control characters. ' +
+        'Type it again without them. Your last name contains invisible control characters. ' +
+        'Type it again without them.',
+    ]);
+    assert.ok(customer.page.html.includes('value="Grace"'), 'shown without the hidden character');
+  });
+
   it('refuses names that are too long', async function () {
     const customer = await fillIn({ 'First name': 'G'.repeat(101) });
 

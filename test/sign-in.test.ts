@@ -154,6 +154,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     assert.deepEqual(customer.errors(), [
       'There is a problem Your sign-in took too long. Sign in again with your password.',
     ]);
+    assert.ok(customer.page.html.includes(`value="${person.email}"`), 'the email is kept');
     await customer.visit('/');
     assert.equal(customer.page.path, '/login');
   });
@@ -312,6 +313,53 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     assert.notEqual(customer.sessionCookie, anonymous);
   });
 
+  it('without two-factor the customer also lands where they were going', async function () {
+    const customer = new Customer(app);
+    await customer.visit('/security');
+
+    await customer.press('Sign in', { 'Email address': person.email, Password: person.password });
+
+    assert.equal(customer.page.path, '/security');
+  });
+
+  it('spaces around the email do not matter', async function () {
+    const customer = new Customer(app);
+
+    await signInWithPassword(customer, { ...person, email: `  ${person.email} ` });
+
+    assert.equal(customer.page.path, '/');
+  });
+
+  it('a method no page uses gets a 405 naming the ones it does', async function () {
+    for (const method of ['put', 'delete', 'patch'] as const) {
+      const res = await new Customer(app).agent[method]('/login');
+
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.allow, 'GET, HEAD, POST');
+    }
+  });
+
+  it('a form whose token went stale comes back filled in, except the password', async function () {
+    const customer = new Customer(app);
+    await customer.visit('/login?next=%2Fsecurity');
+    const form = customer.page.html;
+    const stale = new Customer(app);
+    stale.page = { ...customer.page, html: form };
+
+    await stale.press('Sign in', { 'Email address': person.email, Password: person.password });
+
+    assert.equal(stale.page.status, 403);
+    assert.deepEqual(stale.errors(), [
+      'There is a problem This form had expired, so nothing was sent. Check it and send it again.',
+    ]);
+    assert.ok(stale.page.html.includes(`value="${person.email}"`));
+    assert.ok(stale.page.html.includes('name="next" value="/security"'));
+    assert.ok(!stale.page.html.includes(person.password));
+
+    await stale.press('Sign in', { Password: person.password });
+    assert.equal(stale.page.path, '/security');
+  });
+
   it('empty fields are named on the same page with a 422', async function () {
     const customer = new Customer(app);
     await customer.visit('/login');
@@ -348,14 +396,14 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     );
 
     assert.equal(customer.page.status, 403);
-    assert.match(customer.text('main'), /This form has expired/);
+    assert.match(customer.text('main'), /This form had expired, so nothing was sent/);
   });
 
   it('an oversized form gets a 4xx page, never a 500', async function () {
     const customer = new Customer(app);
     await customer.visit('/login');
 
-    await customer.postRaw('/login', `_csrf=x&email=${'a'.repeat(40_000)}`);
+    await customer.postRaw('/login', `_csrf=x&email=${'a'.repeat(200_000)}`);
 
     assert.equal(customer.page.status, 413);
     assert.doesNotMatch(customer.page.html, /at .*\.js:\d+/, 'no stack trace');

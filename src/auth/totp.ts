@@ -40,9 +40,9 @@ export function formatKeyForDisplay(secret: string): string {
   );
 }
 
-/** Removes the spaces people type or paste inside and around a code. */
+/** Removes the spaces (and dashes) people type or paste inside and around a code. */
 export function normalizeCodeInput(input: string): string {
-  return input.replace(/\s+/g, '');
+  return input.replace(/[\s-]+/g, '');
 }
 
 export function isWellFormedTotpCode(code: string): boolean {

@@ -63,13 +63,19 @@ export function signInRoutes(context: RouteContext): Router {
     const pending = req.session.pendingSecondFactor;
     if (!pending) return res.redirect(303, '/login');
 
+    const account = await accounts.findById(pending.accountId);
+
     if (isSecondFactorExpired(pending, now())) {
       await abandonPendingSecondFactor(req);
       recordEvent(logger, req, 'sign_in.second_factor_expired', { accountId: pending.accountId });
-      return renderSignIn(res, 401, { errors: { form: MESSAGES.secondFactorExpired } });
+      // The same person typed this email five minutes ago; showing it again saves retyping.
+      return renderSignIn(res, 401, {
+        next: pending.returnTo,
+        values: { email: account?.email ?? '' },
+        errors: { form: MESSAGES.secondFactorExpired },
+      });
     }
 
-    const account = await accounts.findById(pending.accountId);
     if (account === null || account.totp === null) {
       await abandonPendingSecondFactor(req);
       return res.redirect(303, '/login');
@@ -83,9 +89,9 @@ export function signInRoutes(context: RouteContext): Router {
     req: Request,
     res: Response,
     account: Account,
-    method: string,
+    details: { method: string; returnTo: string },
   ): Promise<void> {
-    const returnTo = req.session.pendingSecondFactor?.returnTo ?? '/';
+    const { method, returnTo } = details;
 
     await signIn(req, account);
     recordEvent(logger, req, 'sign_in.succeeded', { accountId: account.id, method });
@@ -110,7 +116,9 @@ export function signInRoutes(context: RouteContext): Router {
     }
 
     const { account } = check;
-    if (account.totp === null) return finishSignIn(req, res, account, 'password');
+    if (account.totp === null) {
+      return finishSignIn(req, res, account, { method: 'password', returnTo });
+    }
 
     await holdPendingSecondFactor(req, beginSecondFactor(account, returnTo, now()));
     recordEvent(logger, req, 'sign_in.second_factor_required', { accountId: account.id });
@@ -174,7 +182,8 @@ export function signInRoutes(context: RouteContext): Router {
           remaining: account.backupCodes.length - 1,
         });
       }
-      await finishSignIn(req, res, account, check.method);
+      const returnTo = req.session.pendingSecondFactor?.returnTo ?? '/';
+      await finishSignIn(req, res, account, { method: check.method, returnTo });
     });
   }
 
