@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { RouteContext } from '../app.js';
 import { formatBackupCode } from '../auth/backup-codes.js';
@@ -19,18 +19,14 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
   const router = Router();
   router.use('/security', requireSignedIn);
 
-  /**
-   * The Security Settings page, with one of the two-factor windows open over it. The account
-   * is read again because a change made by this request is not in req.user yet.
-   */
-  async function renderSecurity(
-    req: Request,
+  /** The Security Settings page, with one of the two-factor windows open over it. */
+  function renderSecurity(
     res: Response,
+    account: Account,
     dialog: Dialog,
     options: { status?: number; errors?: FieldErrors; [local: string]: unknown } = {},
-  ): Promise<void> {
+  ): void {
     const { status = 200, ...locals } = options;
-    const account = (await accounts.findById((req.user as Account).id)) as Account;
 
     res.status(status).render('security', {
       title: 'Security Settings',
@@ -42,7 +38,6 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
   }
 
   async function renderConnect(
-    req: Request,
     res: Response,
     account: Account,
     options: { status?: number; errors?: FieldErrors } = {},
@@ -55,7 +50,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       width: 232,
     });
 
-    await renderSecurity(req, res, 'connect', {
+    renderSecurity(res, account, 'connect', {
       ...options,
       qrDataUri,
       key: formatKeyForDisplay(secret),
@@ -63,14 +58,14 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     });
   }
 
-  router.get('/security', async (req, res) => {
+  router.get('/security', (req, res) => {
     const notice = req.query.done === 'disabled' && req.user?.totp === null ? 'disabled' : null;
-    await renderSecurity(req, res, null, { notice });
+    renderSecurity(res, req.user as Account, null, { notice });
   });
 
-  router.get('/security/two-factor/enable', async (req, res) => {
+  router.get('/security/two-factor/enable', (req, res) => {
     if (req.user?.totp) return res.redirect(303, '/security');
-    await renderSecurity(req, res, 'enable');
+    renderSecurity(res, req.user as Account, 'enable');
   });
 
   router.post('/security/two-factor/enable', async (req, res) => {
@@ -78,7 +73,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     if (account.totp) return res.redirect(303, '/security');
 
     if (req.body?.method !== TIME_BASED_TOKENS) {
-      return renderSecurity(req, res, 'enable', {
+      return renderSecurity(res, account, 'enable', {
         status: 422,
         errors: { method: 'Choose "Time Based Tokens" to continue.' },
       });
@@ -94,7 +89,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     if (account.totp) return res.redirect(303, '/security');
     if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
 
-    await renderConnect(req, res, account);
+    await renderConnect(res, account);
   });
 
   router.post('/security/two-factor/connect', async (req, res) => {
@@ -103,7 +98,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
 
     const { values, errors } = readCode(req.body, 'code', 'authentication code');
-    if (errors.code) return renderConnect(req, res, account, { status: 422, errors });
+    if (errors.code) return renderConnect(res, account, { status: 422, errors });
 
     const setup = typeof req.body?.setup === 'string' ? req.body.setup : '';
     const result = await confirmTotpEnrolment(
@@ -118,25 +113,28 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
         reason: result.reason,
       });
       if (result.reason === 'no-pending-secret') {
-        return renderSecurity(req, res, 'enable', {
+        return renderSecurity(res, account, 'enable', {
           status: 409,
           errors: { method: MESSAGES.setupExpired },
         });
       }
       const message =
         result.reason === 'malformed' ? MESSAGES.codeMalformed : MESSAGES.codeNotAccepted;
-      return renderConnect(req, res, account, { status: 422, errors: { code: message } });
+      return renderConnect(res, account, { status: 422, errors: { code: message } });
     }
 
     recordEvent(logger, req, 'two_factor.enabled', { accountId: account.id });
-    await renderSecurity(req, res, 'enabled', {
+    // Read again: req.user was loaded before this request turned two-factor on.
+    const enabled = await accounts.findById(account.id);
+    if (enabled === null) return res.redirect(303, '/login');
+    renderSecurity(res, enabled, 'enabled', {
       backupCodes: result.backupCodes.map(formatBackupCode),
     });
   });
 
-  router.get('/security/two-factor/disable', async (req, res) => {
+  router.get('/security/two-factor/disable', (req, res) => {
     if (!req.user?.totp) return res.redirect(303, '/security');
-    await renderSecurity(req, res, 'disable');
+    renderSecurity(res, req.user as Account, 'disable');
   });
 
   router.post('/security/two-factor/disable', async (req, res) => {
@@ -147,7 +145,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const code = readCode(req.body, 'code', 'authentication code or backup code');
     const errors = { ...password.errors, ...code.errors };
     if (Object.keys(errors).length > 0)
-      return renderSecurity(req, res, 'disable', { status: 422, errors });
+      return renderSecurity(res, account, 'disable', { status: 422, errors });
 
     const result = await disableTwoFactor(
       accounts,
@@ -162,14 +160,14 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
         reason: result.reason,
       });
       if (result.reason === 'malformed') {
-        return renderSecurity(req, res, 'disable', {
+        return renderSecurity(res, account, 'disable', {
           status: 422,
           errors: { code: MESSAGES.disableCodeMalformed },
         });
       }
       const message =
         result.field === 'password' ? MESSAGES.passwordIncorrect : MESSAGES.codeNotAccepted;
-      return renderSecurity(req, res, 'disable', {
+      return renderSecurity(res, account, 'disable', {
         status: 401,
         errors: { [result.field]: message },
       });
