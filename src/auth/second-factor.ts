@@ -9,8 +9,8 @@ export type CodeCheck =
 
 /**
  * Accepts a code from the authenticator app for an account with two-factor on. A code is good
- * once: its time step is recorded in the store with a conditional update, so the same code
- * sent twice at once, to two processes, is accepted by only one of them.
+ * once: the store records its time step and refuses that step and earlier ones from then on,
+ * so the same code sent twice at once, even to two processes, is accepted by only one.
  */
 export async function verifyTotpForAccount(
   accounts: AccountStore,
