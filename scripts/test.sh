@@ -16,6 +16,13 @@ source .services/env
 # The services are up, so suites that need them must run, not skip.
 export REQUIRE_SERVICE_SUITES=1
 
-status=0
-npx mocha "$@" || status=$?
+# The output is kept to end the run with one plain "N passed, N failed" line, a form CI
+# systems read whatever the test runner.
+set +e
+npx mocha "$@" 2>&1 | tee .services/mocha.out
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo '^ +[0-9]+ passing' .services/mocha.out | grep -Eo '[0-9]+' || echo 0)
+failed=$(grep -Eo '^ +[0-9]+ failing' .services/mocha.out | grep -Eo '[0-9]+' || echo 0)
+echo "mocha: $passed passed, $failed failed"
 exit "$status"
