@@ -26,10 +26,12 @@ interface FieldRule {
 }
 
 /**
- * Control characters and bidirectional overrides: invisible, and able to make a name read
- * differently on screen from what was stored.
+ * Control and format characters (bidirectional overrides, zero-width spaces, byte-order
+ * marks) and line separators: invisible, and able to make a name or an email read differently
+ * on screen from what was stored. The zero-width joiner and non-joiner stay allowed: some
+ * scripts (Persian, the Indic ones) and emoji need them.
  */
-const HIDDEN_CHARACTERS = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+const HIDDEN_CHARACTERS = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /** One field as text, or an error message; an absent field reads as empty. */
 function readField(body: Body, name: string, rule: FieldRule): { value: string; error?: string } {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
@@ -46,14 +47,34 @@ async function main(): Promise<void> {
     `Client area on http://${config.host}:${port}`,
   );
 
+  // Responses still being written when the stop begins: each is told to close its
+  // connection, so no keep-alive connection holds the stop up for its idle timeout.
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
+
   // The PaaS sends SIGTERM on every deploy and restart: stop taking connections, let the
   // requests in flight finish, then close the stores.
   const shutDown = (signal: string): void => {
-    logger.info({ event: 'server.stopping', signal }, 'stopping');
-    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    logger.info({ event: 'server.stopping', signal, inFlight: inFlight.size }, 'stopping');
+    stopping = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+
+    setTimeout(() => {
+      logger.error({ event: 'server.stop_forced', inFlight: inFlight.size }, 'stop forced');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+
     server.close(() => {
       stores.close().then(
-        () => process.exit(0),
+        () => {
+          logger.info({ event: 'server.stopped' }, 'stopped');
+          process.exit(0);
+        },
         () => process.exit(1),
       );
     });

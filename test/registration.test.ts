@@ -115,6 +115,26 @@ forEachStorePair('Registering an account', (pair) => {
     assert.ok(customer.page.html.includes('value="Grace"'), 'shown without the hidden character');
   });
 
+  it('refuses zero-width and other invisible characters in names and emails', async function () {
+    const customer = await fillIn({
+      'First name': '\u200b',
+      'Email address': 'name\u200b@example.com',
+    });
+
+    assert.equal(customer.page.status, 422);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem Your first name contains invisible control characters. ' +
+        'Type it again without them. Your email address contains invisible control characters. ' +
+        'Type it again without them.',
+    ]);
+  });
+
+  it('keeps the joiners that Persian names and emoji need', async function () {
+    const customer = await fillIn({ 'First name': 'می\u200cخواهم', 'Last name': 'Doe' });
+
+    assert.equal(customer.page.path, '/');
+  });
+
   it('refuses names that are too long', async function () {
     const customer = await fillIn({ 'First name': 'G'.repeat(101) });
 

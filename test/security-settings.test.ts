@@ -10,6 +10,7 @@ import {
   register,
   type Person,
 } from './support/flows.js';
+import { findForm } from './support/html.js';
 import { forEachStorePair, type OpenedStores } from './support/stores.js';
 
 forEachStorePair('Security Settings: setting up two-factor', (pair) => {
@@ -101,6 +102,27 @@ forEachStorePair('Security Settings: setting up two-factor', (pair) => {
     assert.equal(customer.page.status, 409);
     assert.match(customer.errors()[0] ?? '', /That setup was replaced or has ended/);
     assert.equal(await twoFactorOf(), null);
+  });
+
+  it('the same code submitted twice at once turns two-factor on once, and says so', async function () {
+    await customer.visit('/security/two-factor/enable');
+    await customer.press('Get Started');
+    const { secret } = readConnectWindow(customer.page.html);
+    const form = findForm(customer.page.html, 'Submit');
+    const fields = { ...form.fields, code: codeFromApp(secret, clock) };
+
+    const [first, second] = await Promise.all([
+      customer.agent.post(form.action).type('form').send(fields),
+      customer.agent.post(form.action).type('form').send(fields),
+    ]);
+
+    const answers = [first, second].map((res) => res.status).sort();
+    assert.deepEqual(answers, [200, 303]);
+    const redirected = first.status === 303 ? first : second;
+    assert.equal(redirected.headers.location, '/security?done=already-enabled');
+    await customer.visit(redirected.headers.location as string);
+    assert.match(customer.text('main'), /Two-Factor Authentication was already enabled\./);
+    assert.match(customer.text('main'), /Two-Factor Authentication is enabled for your account\./);
   });
 
   it('once on, the enable and connect windows lead back to Security Settings', async function () {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import http from 'node:http';
 
 /** The real entry point, as the PaaS runs it: a separate process, configured by environment. */
 function startServer(env: Record<string, string>): ChildProcess {
@@ -73,4 +74,52 @@ describe('The server process', function () {
     const [code] = await once(server, 'exit');
     assert.equal(code, 0);
   });
+
+  it('on SIGTERM finishes a request in flight, closes its connection and exits at once', async function () {
+    const server = startServer({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    const port = await listeningPort(server);
+    const agent = new http.Agent({ keepAlive: true });
+    const body = 'email=slow%40example.com&password=typed+slowly';
+    const request = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/login',
+      agent,
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Content-Length': body.length,
+      },
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    server.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const responded = once(request, 'response');
+    request.end(body.slice(10));
+    const [response] = (await responded) as [http.IncomingMessage];
+    response.resume();
+    const finishedAt = Date.now();
+    const [code] = await once(server, 'exit');
+
+    assert.equal(response.statusCode, 403, 'the request was answered (no CSRF token)');
+    assert.equal(response.headers.connection, 'close');
+    assert.equal(code, 0);
+    assert.ok(Date.now() - finishedAt < 3_000, 'no wait for the keep-alive timeout');
+    agent.destroy();
+  });
 });
+
+async function listeningPort(server: ChildProcess): Promise<number> {
+  const lines = createInterface({ input: server.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (entry.event === 'server.listening') {
+      lines.close();
+      server.stdout?.resume();
+      return entry.port as number;
+    }
+  }
+  throw new Error('the server never said it was listening');
+}

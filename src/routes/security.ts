@@ -14,6 +14,7 @@ import type { Account } from '../stores/account-store.js';
 type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
 
 const TIME_BASED_TOKENS = 'totp';
+const ALREADY_ENABLED = '/security?done=already-enabled';
 
 export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
   const router = Router();
@@ -59,7 +60,11 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
   }
 
   router.get('/security', (req, res) => {
-    const notice = req.query.done === 'disabled' && req.user?.totp === null ? 'disabled' : null;
+    // A notice only where it is still true: an old link must not claim what is not so.
+    const enabled = Boolean(req.user?.totp);
+    const done = req.query.done;
+    const notice =
+      (done === 'disabled' && !enabled) || (done === 'already-enabled' && enabled) ? done : null;
     renderSecurity(res, req.user as Account, null, { notice });
   });
 
@@ -94,7 +99,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
 
   router.post('/security/two-factor/connect', async (req, res) => {
     const account = req.user as Account;
-    if (account.totp) return res.redirect(303, '/security');
+    if (account.totp) return res.redirect(303, ALREADY_ENABLED);
     if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
 
     const { values, errors } = readCode(req.body, 'code', 'authentication code');
@@ -113,6 +118,10 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
         reason: result.reason,
       });
       if (result.reason === 'no-pending-secret') {
+        // A second Submit of the same good code (a double click, a resent form) finds the
+        // setup already done: say so rather than call it replaced.
+        const current = await accounts.findById(account.id);
+        if (current?.totp) return res.redirect(303, ALREADY_ENABLED);
         return renderSecurity(res, account, 'enable', {
           status: 409,
           errors: { method: MESSAGES.setupExpired },
