@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { DuplicateEmailError, type AccountStore } from '../src/stores/account-store.js';
-import { forEachStorePair, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, useStores } from './support/stores.js';
 
 /** The same promises, kept by both account stores. */
 forEachStorePair('Account store contract', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let accounts: AccountStore;
   let n = 0;
 
@@ -36,12 +36,7 @@ forEachStorePair('Account store contract', (pair) => {
   }
 
   before(async function () {
-    stores = await pair.open();
-    accounts = stores.accounts;
-  });
-
-  after(async function () {
-    await stores?.close();
+    accounts = stores().accounts;
   });
 
   it('creates an account and finds it by id and by normalised email', async function () {

@@ -14,14 +14,14 @@ import {
   type Person,
 } from './support/flows.js';
 import { fieldLabelled } from './support/html.js';
-import { forEachStorePair, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, useStores } from './support/stores.js';
 
 /**
  * The help article's ten steps, in order, as a customer clicks through them; then signing
  * out and back in with password and code, and with a backup code.
  */
 forEachStorePair('The documented click-path', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let app: Express;
   const clock = new TestClock();
   const ada: Person = newPerson({ firstName: 'Ada', email: `Ada.Click.${Date.now()}@Example.com` });
@@ -31,15 +31,10 @@ forEachStorePair('The documented click-path', (pair) => {
   let backupCodes: string[];
 
   before(async function () {
-    stores = await pair.open();
-    app = buildApp(stores, clock);
+    app = buildApp(stores(), clock);
     browser = customer();
     await register(browser, ada);
     await signOut(browser);
-  });
-
-  after(async function () {
-    await stores?.close();
   });
 
   it('step 1: the customer signs in with email address and password', async function () {
@@ -86,7 +81,7 @@ forEachStorePair('The documented click-path', (pair) => {
 
     assert.equal(browser.page.status, 200);
     assert.equal(browser.page.path, '/security/two-factor/connect');
-    const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(account?.totp, null, 'Get Started does not turn two-factor on');
     assert.ok(account?.pendingTotp?.secret, 'Get Started keeps a new secret as pending');
   });
@@ -107,7 +102,7 @@ forEachStorePair('The documented click-path', (pair) => {
     assert.match(secret, /^[A-Z2-7]{32}$/, '160 bits of base32');
     assert.equal(connect.keyAsShown, secret.match(/.{4}/g)?.join(' '));
     assert.ok($('dialog img').attr('alt'), 'the QR code has a text alternative');
-    const stored = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const stored = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(stored?.pendingTotp?.secret, secret, 'the QR shows the pending secret');
   });
 
@@ -122,7 +117,7 @@ forEachStorePair('The documented click-path', (pair) => {
     assert.equal(browser.page.status, 422);
     assert.deepEqual(browser.errors(), ['There is a problem The code was not accepted.']);
     assert.equal(readConnectWindow(browser.page.html).secret, secret, 'the same QR is shown');
-    const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(account?.totp, null);
   });
 
@@ -135,7 +130,7 @@ forEachStorePair('The documented click-path', (pair) => {
 
     assert.equal(browser.page.status, 200);
     assert.match(browser.text('dialog'), /Two-Factor Authentication is now enabled\./);
-    const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(account?.totp?.secret, secret, 'only now the secret is active');
     assert.equal(account?.pendingTotp, null);
   });
@@ -147,7 +142,7 @@ forEachStorePair('The documented click-path', (pair) => {
       assert.match(code, /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     assert.equal(new Set(backupCodes).size, 10);
     assert.equal(browser.page.headers['cache-control'], 'no-store');
-    const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(account?.backupCodes.length, 10);
     for (const record of account?.backupCodes ?? []) {
       assert.match(record.hash, /^\$argon2id\$/, 'stored only as a salted hash');
@@ -202,7 +197,7 @@ forEachStorePair('The documented click-path', (pair) => {
 
     assert.equal(browser.page.status, 401);
     assert.deepEqual(browser.errors(), ['There is a problem The code was not accepted.']);
-    const account = await stores.accounts.findByEmail(ada.email.toLowerCase());
+    const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
     assert.equal(account?.backupCodes.length, 9);
   });
 });

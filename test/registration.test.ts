@@ -3,19 +3,14 @@ import type { Express } from 'express';
 import { buildApp, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import { newPerson, register } from './support/flows.js';
-import { forEachStorePair, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, useStores } from './support/stores.js';
 
 forEachStorePair('Registering an account', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let app: Express;
 
   before(async function () {
-    stores = await pair.open();
-    app = buildApp(stores, new TestClock());
-  });
-
-  after(async function () {
-    await stores?.close();
+    app = buildApp(stores(), new TestClock());
   });
 
   async function fillIn(fields: Record<string, string>): Promise<Customer> {

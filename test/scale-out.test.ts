@@ -5,7 +5,7 @@ import { buildApp, testConfig, TestClock } from './support/app.js';
 import { codeFromApp } from './support/flows.js';
 import { findForm, textOf } from './support/html.js';
 import { readConnectWindow } from './support/flows.js';
-import { forEachStorePair, services, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, services, useStores } from './support/stores.js';
 
 /**
  * Production mode behind the PaaS router: several web processes, each its own app, sharing
@@ -53,22 +53,17 @@ class RoutedBrowser {
 forEachStorePair(
   'Several web processes over MongoDB and Redis',
   (pair) => {
-    let stores: OpenedStores;
+    const stores = useStores(pair);
     const clock = new TestClock();
     let processes: Express[];
 
     before(async function () {
-      stores = await pair.open();
       const config = testConfig({
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://127.0.0.1/unused-by-tests',
         REDIS_URL: 'redis://127.0.0.1',
       });
-      processes = [buildApp(stores, clock, config), buildApp(stores, clock, config)];
-    });
-
-    after(async function () {
-      await stores?.close();
+      processes = [buildApp(stores(), clock, config), buildApp(stores(), clock, config)];
     });
 
     it('a customer moves between processes through the whole flow without losing the session', async function () {

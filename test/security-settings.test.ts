@@ -11,30 +11,22 @@ import {
   type Person,
 } from './support/flows.js';
 import { findForm } from './support/html.js';
-import { forEachStorePair, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, useStores } from './support/stores.js';
 
 forEachStorePair('Security Settings: setting up two-factor', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let app: Express;
   let clock: TestClock;
   let customer: Customer;
   let person: Person;
 
   async function twoFactorOf(): Promise<unknown> {
-    return (await stores.accounts.findByEmail(person.email.toLowerCase()))?.totp;
+    return (await stores().accounts.findByEmail(person.email.toLowerCase()))?.totp;
   }
-
-  before(async function () {
-    stores = await pair.open();
-  });
-
-  after(async function () {
-    await stores?.close();
-  });
 
   beforeEach(async function () {
     clock = new TestClock();
-    app = buildApp(stores, clock);
+    app = buildApp(stores(), clock);
     customer = new Customer(app);
     person = newPerson();
     await register(customer, person);

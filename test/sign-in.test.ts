@@ -13,29 +13,21 @@ import {
   type Person,
 } from './support/flows.js';
 import { totpFromBase32 } from './support/rfc6238.js';
-import { forEachStorePair, type OpenedStores } from './support/stores.js';
+import { forEachStorePair, useStores } from './support/stores.js';
 
 const SIGN_IN_FAILED = 'There is a problem The email address or password is incorrect.';
 const NOT_ACCEPTED = 'There is a problem The code was not accepted.';
 
 forEachStorePair('Signing in with two-factor authentication on', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let app: Express;
   let clock: TestClock;
   let person: Person;
   let enrolment: Enrolment;
 
-  before(async function () {
-    stores = await pair.open();
-  });
-
-  after(async function () {
-    await stores?.close();
-  });
-
   beforeEach(async function () {
     clock = new TestClock();
-    app = buildApp(stores, clock);
+    app = buildApp(stores(), clock);
     person = newPerson();
     const customer = new Customer(app);
     await register(customer, person);
@@ -217,11 +209,11 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
       'Enter authentication code': codeFromApp(enrolment.secret, clock),
     });
     const signedIn = customer.sessionCookie as string;
-    assert.equal(await stores.holdsSession(signedIn), true);
+    assert.equal(await stores().holdsSession(signedIn), true);
 
     await signOut(customer);
 
-    assert.equal(await stores.holdsSession(signedIn), false);
+    assert.equal(await stores().holdsSession(signedIn), false);
     const res = await new Customer(app).agent.get('/').set('Cookie', `sid=${signedIn}`);
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/login');
@@ -267,18 +259,13 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
 });
 
 forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
-  let stores: OpenedStores;
+  const stores = useStores(pair);
   let app: Express;
   const person = newPerson({ email: `Mixed.Case.${Date.now()}@Example.COM` });
 
   before(async function () {
-    stores = await pair.open();
-    app = buildApp(stores, new TestClock());
+    app = buildApp(stores(), new TestClock());
     await register(new Customer(app), person);
-  });
-
-  after(async function () {
-    await stores?.close();
   });
 
   it('an unknown email and a wrong password get the same message', async function () {

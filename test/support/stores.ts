@@ -112,6 +112,27 @@ export function services(): StorePair {
   };
 }
 
+/**
+ * Opens the pair's stores before the suite's tests and closes them after; the returned
+ * function gives the open stores to the tests and hooks that run in between.
+ */
+export function useStores(pair: StorePair): () => OpenedStores {
+  let stores: OpenedStores | undefined;
+
+  before(async function () {
+    stores = await pair.open();
+  });
+
+  after(async function () {
+    await stores?.close();
+  });
+
+  return () => {
+    if (stores === undefined) throw new Error(`The stores of ${pair.name} are not open`);
+    return stores;
+  };
+}
+
 export function storePairs(): StorePair[] {
   return [embedded(), services()];
 }
