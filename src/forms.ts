@@ -22,7 +22,8 @@ const MAX_CODE_INPUT_LENGTH = 64;
 interface FieldRule {
   label: string;
   max: number;
-  trim?: boolean;
+  /** Passwords are taken exactly as typed: not trimmed, and any character allowed. */
+  asTyped?: boolean;
 }
 
 /**
@@ -41,18 +42,18 @@ function readField(body: Body, name: string, rule: FieldRule): { value: string; 
     return { value: '', error: MESSAGES.notText(rule.label) };
   }
 
-  const value = rule.trim === false ? (raw ?? '') : (raw ?? '').trim();
+  const value = rule.asTyped ? (raw ?? '') : (raw ?? '').trim();
   if (value === '') return { value, error: MESSAGES.required(rule.label) };
   if ([...value].length > rule.max) return { value, error: MESSAGES.tooLong(rule.label, rule.max) };
   const visible = value.replace(HIDDEN_CHARACTERS, '');
-  if (rule.trim !== false && visible !== value) {
+  if (!rule.asTyped && visible !== value) {
     return { value: visible, error: MESSAGES.hiddenCharacters(rule.label) };
   }
   return { value };
 }
 
 function readPassword(body: Body, name: string, label: string): { value: string; error?: string } {
-  const field = readField(body, name, { label, max: Number.MAX_SAFE_INTEGER, trim: false });
+  const field = readField(body, name, { label, max: Number.MAX_SAFE_INTEGER, asTyped: true });
   if (field.error) return field;
 
   const length = [...field.value].length;
@@ -115,7 +116,7 @@ export function readRegistration(body: Body): FormResult<Registration> {
     passwordConfirmation: readField(body, 'passwordConfirmation', {
       label: 'password again',
       max: Number.MAX_SAFE_INTEGER,
-      trim: false,
+      asTyped: true,
     }),
   });
 
@@ -143,7 +144,7 @@ export function readCredentials(body: Body): FormResult<Credentials> {
     password: readField(body, 'password', {
       label: 'password',
       max: MAX_PASSWORD_LENGTH,
-      trim: false,
+      asTyped: true,
     }),
   });
 }
@@ -159,7 +160,7 @@ export function readPasswordOnly(body: Body, name: string): FormResult<{ passwor
     password: readField(body, name, {
       label: 'password',
       max: MAX_PASSWORD_LENGTH,
-      trim: false,
+      asTyped: true,
     }),
   });
 }

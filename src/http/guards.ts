@@ -9,8 +9,8 @@ export function requireSignedIn(req: Request, res: Response, next: NextFunction)
 
   if (req.session.pendingSecondFactor) return res.redirect(303, '/login/code');
 
-  const next_ = req.originalUrl === '/' ? '' : `?next=${encodeURIComponent(req.originalUrl)}`;
-  res.redirect(303, `/login${next_}`);
+  const query = req.originalUrl === '/' ? '' : `?next=${encodeURIComponent(req.originalUrl)}`;
+  res.redirect(303, `/login${query}`);
 }
 
 export function redirectIfSignedIn(req: Request, res: Response, next: NextFunction): void {
@@ -18,7 +18,10 @@ export function redirectIfSignedIn(req: Request, res: Response, next: NextFuncti
   next();
 }
 
-/** Responses that show a secret, a QR code or backup codes must not be kept by any cache. */
+/**
+ * Every page is personal or carries a form token, and some show a secret, a QR code or backup
+ * codes: none may be kept by a browser or proxy cache.
+ */
 export function noStore(_req: Request, res: Response, next: NextFunction): void {
   res.set('Cache-Control', 'no-store');
   next();
