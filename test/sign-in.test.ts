@@ -51,6 +51,25 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     }
   });
 
+  it('the pending session holds who and since when, and nothing secret', async function () {
+    const customer = new Customer(app);
+    await signInWithPassword(customer, person);
+
+    const session = await stores().readSession(customer.sessionCookie as string);
+
+    const account = await stores().accounts.findByEmail(person.email.toLowerCase());
+    assert.deepEqual(session?.pendingSecondFactor, {
+      accountId: account?.id,
+      passwordVerifiedAt: clock.ms,
+      returnTo: '/',
+    });
+    assert.equal(session?.passport, undefined, 'no one is signed in');
+    const kept = JSON.stringify(session);
+    for (const secret of [person.password, person.email, enrolment.secret]) {
+      assert.ok(!kept.includes(secret), 'the session keeps no password, email or secret');
+    }
+  });
+
   it('the code from the app signs in with a new session id; the pending one stops working', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);

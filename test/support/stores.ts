@@ -19,6 +19,8 @@ export interface OpenedStores {
   sessionStore: Store;
   /** Whether the store still holds the session behind this cookie value. */
   holdsSession(cookieValue: string): Promise<boolean>;
+  /** What the store keeps for the session behind this cookie value, or null. */
+  readSession(cookieValue: string): Promise<Record<string, unknown> | null>;
   close(): Promise<void>;
 }
 
@@ -36,10 +38,10 @@ export function sessionIdFromCookie(cookieValue: string): string {
     .replace(/\.[^.]*$/, '');
 }
 
-function holdsSession(store: Store, cookieValue: string): Promise<boolean> {
+function readSession(store: Store, cookieValue: string): Promise<Record<string, unknown> | null> {
   return new Promise((resolve, reject) => {
     store.get(sessionIdFromCookie(cookieValue), (error, data) =>
-      error ? reject(error) : resolve(Boolean(data)),
+      error ? reject(error) : resolve((data as Record<string, unknown> | undefined) ?? null),
     );
   });
 }
@@ -62,7 +64,9 @@ function embedded(): StorePair {
       return {
         accounts,
         sessionStore,
-        holdsSession: (cookieValue) => holdsSession(sessionStore, cookieValue),
+        holdsSession: async (cookieValue) =>
+          (await readSession(sessionStore, cookieValue)) !== null,
+        readSession: (cookieValue) => readSession(sessionStore, cookieValue),
         async close() {
           await accounts.close();
           rmSync(dir, { recursive: true, force: true });
@@ -96,6 +100,7 @@ export function services(): StorePair {
       return {
         accounts,
         sessionStore: allowManyApps(sessions.store),
+        readSession: (cookieValue) => readSession(sessions.store, cookieValue),
         async holdsSession(cookieValue) {
           // Asked of Redis itself, not through the store, to see what really is kept there.
           const key = `client-area:sess:${sessionIdFromCookie(cookieValue)}`;
