@@ -153,8 +153,9 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const password = readPasswordOnly(req.body, 'password');
     const code = readCode(req.body, 'code', 'authentication code or backup code');
     const errors = { ...password.errors, ...code.errors };
-    if (Object.keys(errors).length > 0)
+    if (Object.keys(errors).length > 0) {
       return renderSecurity(res, account, 'disable', { status: 422, errors });
+    }
 
     const result = await disableTwoFactor(
       accounts,

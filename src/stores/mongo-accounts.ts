@@ -146,6 +146,18 @@ class MongoAccountStore implements AccountStore {
     return toAccount(doc, codes);
   }
 
+  /** Only the two-factor fields, for the checks before a change: no backup-code query. */
+  private async readTwoFactor(
+    id: string,
+  ): Promise<Pick<AccountDocument, 'totp' | 'pendingTotp'> | null> {
+    const _id = objectId(id);
+    if (_id === null) return null;
+
+    return this.accounts
+      .findById(_id, { totp: 1, pendingTotp: 1 })
+      .lean<Pick<AccountDocument, 'totp' | 'pendingTotp'>>();
+  }
+
   /** True for exactly one caller per key, whichever process it runs in. */
   private async claim(claim: ClaimDocument): Promise<boolean> {
     try {
@@ -200,8 +212,8 @@ class MongoAccountStore implements AccountStore {
   }
 
   async activateTotp(id: string, activation: TotpActivation): Promise<boolean> {
-    const account = await this.findById(id);
-    if (account?.pendingTotp?.secret !== activation.secret) return false;
+    const current = await this.readTwoFactor(id);
+    if (current?.pendingTotp?.secret !== activation.secret) return false;
 
     // Two submissions of the same code (a double click) race here; one claims the step.
     if (!(await this.claimTotpStep(id, activation.acceptedStep))) return false;
@@ -249,10 +261,8 @@ class MongoAccountStore implements AccountStore {
   }
 
   async recordTotpStep(id: string, step: number): Promise<boolean> {
-    const account = await this.findById(id);
-    if (account?.totp === null || account === null || step <= account.totp.lastUsedStep) {
-      return false;
-    }
+    const current = await this.readTwoFactor(id);
+    if (!current?.totp || step <= current.totp.lastUsedStep) return false;
 
     if (!(await this.claimTotpStep(id, step))) return false;
 
