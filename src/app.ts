@@ -11,11 +11,15 @@ import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
 import { checkPassword } from './auth/sign-in.js';
 import { noStore } from './http/guards.js';
+import { enforceSessionLifetime } from './http/session-lifetime.js';
 import { handleErrors, handleNotFound, refuseOtherMethods } from './http/errors.js';
 import { registrationRoutes } from './routes/registration.js';
 import { signInRoutes } from './routes/sign-in.js';
 import { clientAreaRoutes } from './routes/client-area.js';
 import { securityRoutes } from './routes/security.js';
+import { confirmPasswordRoutes } from './routes/confirm-password.js';
+import { backupCodeRoutes } from './routes/backup-codes.js';
+import { sessionRoutes } from './routes/sessions.js';
 
 export interface AppDependencies {
   config: Config;
@@ -37,7 +41,6 @@ export interface RouteContext {
   now: () => Date;
 }
 
-const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 // views/ and public/ sit at the project root, one level above src/ when run from source and
 // two above dist/src/ when compiled.
@@ -117,12 +120,21 @@ export function createApp(deps: AppDependencies): Express {
         sameSite: 'lax',
         secure: config.production,
         path: '/',
-        maxAge: IDLE_TIMEOUT_MS,
+        // The store forgets a session this long after its last use; the server-side check
+        // below enforces the same limit by its own clock.
+        maxAge: config.sessionIdleMs,
       },
     }),
   );
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(
+    enforceSessionLifetime(
+      { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
+      logger,
+      now,
+    ),
+  );
   // Room for every field at ten times its longest accepted value, so an over-long field gets
   // its own message on the form rather than a refusal of the whole request.
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 50 }));
@@ -143,6 +155,9 @@ export function createApp(deps: AppDependencies): Express {
   app.use(signInRoutes(context));
   app.use(clientAreaRoutes());
   app.use(securityRoutes(context));
+  app.use(confirmPasswordRoutes(context));
+  app.use(backupCodeRoutes(context));
+  app.use(sessionRoutes(context));
 
   app.use(handleNotFound);
   app.use(handleErrors(logger));

@@ -19,6 +19,14 @@ export interface Config {
   totpIssuer: string;
   trustProxy: number;
   logLevel: string;
+  /** How many time steps before the current one still accept a code (0 = current only). */
+  totpPastSteps: number;
+  /** A signed-in session unused this long is over. */
+  sessionIdleMs: number;
+  /** A signed-in session is over this long after sign-in, however busy. */
+  sessionAbsoluteMs: number;
+  /** How long a re-typed password unlocks the sensitive changes on Security Settings. */
+  reauthWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +93,26 @@ function readUrl(env: Env, name: string, schemes: string[]): string | null {
   return value;
 }
 
+/** A whole number from the environment within [min, max], or the default when unset. */
+function readWholeNumber(
+  env: Env,
+  name: string,
+  range: { min: number; max: number; fallback: number },
+): number {
+  const text = readText(env, name);
+  if (text === null) return range.fallback;
+
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < range.min || value > range.max) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${range.min} to ${range.max}, not "${text}".`,
+    );
+  }
+  return value;
+}
+
+const MINUTE_MS = 60 * 1000;
+
 /** Reads and checks the configuration; throws ConfigError naming what is wrong or missing. */
 export function readConfig(env: Env, cwd: string = process.cwd()): Config {
   const production = env.NODE_ENV === 'production';
@@ -120,5 +148,16 @@ export function readConfig(env: Env, cwd: string = process.cwd()): Config {
     totpIssuer: readIssuer(env),
     trustProxy: readTrustProxy(env, production),
     logLevel: readText(env, 'LOG_LEVEL') ?? 'info',
+    // ASVS V6.5.5 asks for a short code lifetime: the current step and one before it covers
+    // a phone clock a little behind and the time it takes to type; more is a choice to make.
+    totpPastSteps: readWholeNumber(env, 'TOTP_PAST_STEPS', { min: 0, max: 4, fallback: 1 }),
+    sessionIdleMs:
+      readWholeNumber(env, 'SESSION_IDLE_MINUTES', { min: 1, max: 1440, fallback: 30 }) * MINUTE_MS,
+    sessionAbsoluteMs:
+      readWholeNumber(env, 'SESSION_MAX_HOURS', { min: 1, max: 720, fallback: 12 }) *
+      60 *
+      MINUTE_MS,
+    reauthWindowMs:
+      readWholeNumber(env, 'REAUTH_MINUTES', { min: 1, max: 60, fallback: 10 }) * MINUTE_MS,
   };
 }

@@ -16,10 +16,17 @@ export const MESSAGES = {
   signInFailed: 'The email address or password is incorrect.',
   codeMalformed: 'Enter the 6-digit code from your authenticator app.',
   codeNotAccepted: 'The code was not accepted.',
+  codeReplayed: 'This code was already used. Wait for the next one.',
   backupCodeMalformed: 'Enter one of your backup codes, for example ABCD-EFGH-JKMN-PQRS.',
   secondFactorExpired: 'Your sign-in took too long. Sign in again with your password.',
   setupExpired: 'That setup was replaced or has ended. Start again with "Click here to Enable".',
   passwordIncorrect: 'The password is incorrect.',
   disableCodeMalformed: 'Enter the 6-digit code from your app, or one of your backup codes.',
+  sessionEnded: {
+    idle: 'You were signed out because the client area was left unused. Sign in again to go on.',
+    expired: 'Your session reached its time limit. Sign in again to go on.',
+    'signed-out-elsewhere':
+      'This session was signed out from another one of your sessions. Sign in again to go on.',
+  },
   formExpired: 'This form had expired, so nothing was sent. Check it and send it again.',
 } as const;

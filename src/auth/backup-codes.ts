@@ -46,16 +46,33 @@ export function isWellFormedBackupCode(code: string): boolean {
   return WELL_FORMED.test(code);
 }
 
+async function recordOf(code: string): Promise<BackupCodeRecord> {
+  return { id: randomBytes(6).toString('hex'), hash: await hashPassword(code) };
+}
+
 export async function createBackupCodes(): Promise<NewBackupCodes> {
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, randomCode);
 
-  const records = await Promise.all(
-    codes.map(async (code) => ({
-      id: randomBytes(6).toString('hex'),
-      hash: await hashPassword(code),
-    })),
-  );
-  return { codes, records };
+  return { codes, records: await Promise.all(codes.map(recordOf)) };
+}
+
+/** One code, to take the place of one just used. */
+export async function createBackupCode(): Promise<{ code: string; record: BackupCodeRecord }> {
+  const code = randomCode();
+
+  return { code, record: await recordOf(code) };
+}
+
+/** The codes as a text file, one per line, to keep somewhere other than the phone. */
+export function backupCodesAsText(issuer: string, email: string, codes: string[]): string {
+  const lines = [
+    `${issuer}: backup codes for ${email}`,
+    'Each code signs you in once, instead of a code from your authenticator app.',
+    '',
+    ...codes.map(formatBackupCode),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 /**

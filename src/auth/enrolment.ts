@@ -6,6 +6,7 @@ import {
   isWellFormedTotpCode,
   matchTotpCode,
   normalizeCodeInput,
+  type CodeWindow,
 } from './totp.js';
 
 /**
@@ -44,7 +45,7 @@ export async function confirmTotpEnrolment(
   accounts: AccountStore,
   account: Account,
   typed: { code: string; setup: string },
-  now: Date,
+  window: CodeWindow,
 ): Promise<EnrolmentResult> {
   const pending = account.pendingTotp;
   if (pending === null || setupFingerprint(pending.secret) !== typed.setup) {
@@ -54,11 +55,16 @@ export async function confirmTotpEnrolment(
   const code = normalizeCodeInput(typed.code);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
-  const step = await matchTotpCode(pending.secret, code, now);
+  const step = await matchTotpCode(pending.secret, code, window);
   if (step === null) return { ok: false, reason: 'wrong' };
 
   const { codes, records } = await createBackupCodes();
-  const activation = { secret: pending.secret, acceptedStep: step, backupCodes: records, at: now };
+  const activation = {
+    secret: pending.secret,
+    acceptedStep: step,
+    backupCodes: records,
+    at: window.at,
+  };
 
   // The store activates only if this same secret is still pending: a second tab that pressed
   // Get Started in between has replaced it, and this confirmation must not win.

@@ -1,10 +1,22 @@
 import type { Account, AccountStore } from '../stores/account-store.js';
-import { findBackupCode, isWellFormedBackupCode, normalizeBackupCode } from './backup-codes.js';
-import { isWellFormedTotpCode, matchTotpCode, normalizeCodeInput } from './totp.js';
+import {
+  createBackupCode,
+  createBackupCodes,
+  findBackupCode,
+  isWellFormedBackupCode,
+  normalizeBackupCode,
+} from './backup-codes.js';
+import {
+  isWellFormedTotpCode,
+  matchTotpCode,
+  normalizeCodeInput,
+  type CodeWindow,
+} from './totp.js';
 import { verifyPassword } from './passwords.js';
 
 export type CodeCheck =
-  | { ok: true; method: 'totp' | 'backup-code' }
+  | { ok: true; method: 'totp' }
+  | { ok: true; method: 'backup-code'; replacement: string | null }
   | { ok: false; reason: 'malformed' | 'wrong' | 'replayed' | 'not-enabled' };
 
 /**
@@ -16,25 +28,31 @@ export async function verifyTotpForAccount(
   accounts: AccountStore,
   account: Account,
   typed: string,
-  now: Date,
+  window: CodeWindow,
 ): Promise<CodeCheck> {
   if (account.totp === null) return { ok: false, reason: 'not-enabled' };
 
   const code = normalizeCodeInput(typed);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
-  const step = await matchTotpCode(account.totp.secret, code, now);
+  const step = await matchTotpCode(account.totp.secret, code, window);
   if (step === null) return { ok: false, reason: 'wrong' };
 
-  if (!(await accounts.recordTotpStep(account.id, step))) return { ok: false, reason: 'replayed' };
+  const recorded = await accounts.recordTotpStep(account.id, step, window.pastSteps);
+  if (!recorded) return { ok: false, reason: 'replayed' };
   return { ok: true, method: 'totp' };
 }
 
-/** Accepts one backup code and removes it, so it never works again. */
+/**
+ * Accepts one backup code and removes it, so it never works again. With `replace`, a new code
+ * takes its place in the set, so signing in with backup codes never runs the set down; the
+ * caller shows it once.
+ */
 export async function useBackupCode(
   accounts: AccountStore,
   account: Account,
   typed: string,
+  options: { replace: boolean },
 ): Promise<CodeCheck> {
   if (account.totp === null) return { ok: false, reason: 'not-enabled' };
   if (!isWellFormedBackupCode(normalizeBackupCode(typed))) {
@@ -48,7 +66,11 @@ export async function useBackupCode(
   if (!(await accounts.consumeBackupCode(account.id, codeId))) {
     return { ok: false, reason: 'replayed' };
   }
-  return { ok: true, method: 'backup-code' };
+  if (!options.replace) return { ok: true, method: 'backup-code', replacement: null };
+
+  const { code, record } = await createBackupCode();
+  const added = await accounts.addBackupCode(account.id, record);
+  return { ok: true, method: 'backup-code', replacement: added ? code : null };
 }
 
 /** Either kind of second factor in one field, as on the turn-off form. */
@@ -56,37 +78,47 @@ export async function verifyEitherCode(
   accounts: AccountStore,
   account: Account,
   typed: string,
-  now: Date,
+  window: CodeWindow,
 ): Promise<CodeCheck> {
   if (isWellFormedTotpCode(normalizeCodeInput(typed))) {
-    return verifyTotpForAccount(accounts, account, typed, now);
+    return verifyTotpForAccount(accounts, account, typed, window);
   }
-  return useBackupCode(accounts, account, typed);
+  return useBackupCode(accounts, account, typed, { replace: false });
+}
+
+/** A new set of backup codes; every code of the old set stops working. */
+export async function renewBackupCodes(
+  accounts: AccountStore,
+  account: Account,
+): Promise<string[] | null> {
+  const { codes, records } = await createBackupCodes();
+
+  if (!(await accounts.replaceBackupCodes(account.id, records))) return null;
+  return codes;
 }
 
 export type DisableResult =
-  | { ok: true }
-  | { ok: false; field: 'password'; reason: 'wrong-password' }
-  | { ok: false; field: 'code'; reason: Exclude<CodeCheck, { ok: true }>['reason'] };
+  { ok: true } | { ok: false; reason: Exclude<CodeCheck, { ok: true }>['reason'] };
 
 /**
- * Turning two-factor off needs the password and a current second factor, so a session left
- * open on a shared computer is not enough to remove the protection.
+ * Turning two-factor off needs a recently confirmed password (checked by the route) and a
+ * current second factor, so a session left open on a shared computer is not enough to
+ * remove the protection.
  */
 export async function disableTwoFactor(
   accounts: AccountStore,
   account: Account,
-  password: string,
   typedCode: string,
-  now: Date,
+  window: CodeWindow,
 ): Promise<DisableResult> {
-  if (!(await verifyPassword(account.passwordHash, password))) {
-    return { ok: false, field: 'password', reason: 'wrong-password' };
-  }
-
-  const check = await verifyEitherCode(accounts, account, typedCode, now);
-  if (!check.ok) return { ok: false, field: 'code', reason: check.reason };
+  const check = await verifyEitherCode(accounts, account, typedCode, window);
+  if (!check.ok) return { ok: false, reason: check.reason };
 
   await accounts.disableTotp(account.id);
   return { ok: true };
+}
+
+/** The re-typed password that opens the sudo window. */
+export function confirmPassword(account: Account, password: string): Promise<boolean> {
+  return verifyPassword(account.passwordHash, password);
 }

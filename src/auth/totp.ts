@@ -3,8 +3,14 @@ import { generateSecret, verify } from 'otplib';
 export const TOTP_DIGITS = 6;
 export const TOTP_PERIOD_IN_SECONDS = 30;
 
-/** The current time step and this many before it are accepted (clock skew, typing time). */
-const ACCEPTED_PAST_STEPS = 1;
+/**
+ * When a code is checked, by the server clock only, and how many time steps before the
+ * current one still count (clock skew on the phone, the time it takes to type).
+ */
+export interface CodeWindow {
+  at: Date;
+  pastSteps: number;
+}
 
 /** 20 random bytes (160 bits, RFC 4226's recommended length) from the CSPRNG, in base32. */
 export function createTotpSecret(): string {
@@ -54,24 +60,26 @@ export function timeStepAt(at: Date): number {
 }
 
 /**
- * Checks a code against the current and the previous time step by the server clock. Returns
- * the matching time step, so the caller can refuse that step from then on, or null.
+ * Checks a code against the current time step and the window's past ones; never a future
+ * step. Returns the matching time step, so the caller can refuse that step from then on, or
+ * null.
  */
 export async function matchTotpCode(
   secret: string,
   code: string,
-  at: Date,
+  window: CodeWindow,
 ): Promise<number | null> {
   if (!isWellFormedTotpCode(code)) return null;
 
+  const { at, pastSteps } = window;
   try {
     const result = await verify({
       secret,
       token: code,
       epoch: Math.floor(at.getTime() / 1000),
-      epochTolerance: [ACCEPTED_PAST_STEPS * TOTP_PERIOD_IN_SECONDS, 0],
+      epochTolerance: [pastSteps * TOTP_PERIOD_IN_SECONDS, 0],
     });
-    // delta is how many steps from now the matching code was: 0 or -1 here.
+    // delta is how many steps from now the matching code was: 0 or negative here.
     return result.valid ? timeStepAt(at) + result.delta : null;
   } catch {
     // otplib throws on input it cannot check; an unchecked code is a refused code.

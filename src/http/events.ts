@@ -7,15 +7,21 @@ export type SecurityEvent =
   | 'sign_in.password_failed'
   | 'sign_in.second_factor_required'
   | 'sign_in.second_factor_failed'
+  | 'sign_in.second_factor_replayed'
   | 'sign_in.second_factor_expired'
   | 'sign_in.succeeded'
   | 'sign_out'
+  | 'session.ended'
+  | 'sessions.ended_others'
+  | 'reauth.succeeded'
+  | 'reauth.failed'
   | 'two_factor.setup_started'
   | 'two_factor.setup_failed'
   | 'two_factor.enabled'
   | 'two_factor.disable_failed'
   | 'two_factor.disabled'
-  | 'backup_code.used';
+  | 'backup_code.used'
+  | 'backup_codes.renewed';
 
 export interface EventFields {
   accountId?: string;

@@ -5,6 +5,14 @@ import type { Account } from '../stores/account-store.js';
 declare module 'express-session' {
   interface SessionData {
     pendingSecondFactor?: PendingSecondFactor;
+    /** When this session signed in: the start of its absolute lifetime. */
+    signedInAt?: number;
+    /** When this session last made a request: the start of its idle timeout. */
+    lastSeenAt?: number;
+    /** Compared with the account's sessionsValidFrom: older sessions were signed out. */
+    validSince?: number;
+    /** When the password was last typed again for a sensitive change (the sudo window). */
+    passwordConfirmedAt?: number;
   }
 }
 
@@ -42,14 +50,44 @@ export async function holdPendingSecondFactor(
   await save(req);
 }
 
-/**
- * Signs the account in. Passport's logIn regenerates the session again, dropping the pending
- * state with the old id, and saves it before the caller redirects.
- */
-export function signIn(req: Request, account: Account): Promise<void> {
+function logIn(req: Request, account: Account): Promise<void> {
   return new Promise((resolve, reject) => {
     req.logIn(account, (error: unknown) => (error ? reject(error) : resolve()));
   });
+}
+
+/**
+ * Signs the account in. Passport's logIn regenerates the session again, dropping the pending
+ * state with the old id; the clock readings that bound its life are saved with it before the
+ * caller redirects.
+ */
+export async function signIn(req: Request, account: Account, now: Date): Promise<void> {
+  await logIn(req, account);
+
+  const at = now.getTime();
+  req.session.signedInAt = at;
+  req.session.lastSeenAt = at;
+  req.session.validSince = at;
+  await save(req);
+}
+
+/** Marks this session as the one that stays when the account's other sessions are ended. */
+export async function keepThisSession(req: Request, at: Date): Promise<void> {
+  req.session.validSince = at.getTime();
+  await save(req);
+}
+
+export async function confirmPasswordInSession(req: Request, now: Date): Promise<void> {
+  req.session.passwordConfirmedAt = now.getTime();
+  await save(req);
+}
+
+export function passwordConfirmedWithin(req: Request, windowMs: number, now: Date): boolean {
+  const at = req.session.passwordConfirmedAt;
+  if (at === undefined) return false;
+
+  const age = now.getTime() - at;
+  return age >= 0 && age < windowMs;
 }
 
 /** Removes the session from the store, not only the cookie. */

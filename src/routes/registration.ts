@@ -14,7 +14,7 @@ const WITHOUT_PASSWORDS = (values: Record<string, string>): Record<string, strin
   passwordConfirmation: '',
 });
 
-export function registrationRoutes({ accounts, logger }: RouteContext): Router {
+export function registrationRoutes({ accounts, logger, now }: RouteContext): Router {
   const router = Router();
 
   router.get('/register', redirectIfSignedIn, (_req, res) => {
@@ -40,7 +40,7 @@ export function registrationRoutes({ accounts, logger }: RouteContext): Router {
     }
 
     recordEvent(logger, req, 'account.registered', { accountId: account.id });
-    await signIn(req, account);
+    await signIn(req, account, now());
     res.redirect(303, '/');
   });
 

@@ -1,42 +1,25 @@
 import { Router, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { RouteContext } from '../app.js';
-import { formatBackupCode } from '../auth/backup-codes.js';
 import { confirmTotpEnrolment, setupFingerprint, startTotpEnrolment } from '../auth/enrolment.js';
 import { disableTwoFactor } from '../auth/second-factor.js';
-import { createOtpauthUri, formatKeyForDisplay } from '../auth/totp.js';
-import { readCode, readPasswordOnly, type FieldErrors } from '../forms.js';
+import { createOtpauthUri, formatKeyForDisplay, type CodeWindow } from '../auth/totp.js';
+import { readCode, type FieldErrors } from '../forms.js';
 import { recordEvent } from '../http/events.js';
 import { requireSignedIn } from '../http/guards.js';
+import { requireRecentPassword } from '../http/reauthentication.js';
+import { backupCodeLocals, noticeFor, renderSecurity } from './security-page.js';
 import { MESSAGES } from '../messages.js';
 import type { Account } from '../stores/account-store.js';
-
-type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
 
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
 export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
   const router = Router();
+  const recentPassword = requireRecentPassword(config.reauthWindowMs, now);
+  const codeWindow = (): CodeWindow => ({ at: now(), pastSteps: config.totpPastSteps });
   router.use('/security', requireSignedIn);
-
-  /** The Security Settings page, with one of the two-factor windows open over it. */
-  function renderSecurity(
-    res: Response,
-    account: Account,
-    dialog: Dialog,
-    options: { status?: number; errors?: FieldErrors; [local: string]: unknown } = {},
-  ): void {
-    const { status = 200, ...locals } = options;
-
-    res.status(status).render('security', {
-      title: 'Security Settings',
-      account,
-      dialog,
-      notice: null,
-      ...locals,
-    });
-  }
 
   async function renderConnect(
     res: Response,
@@ -60,12 +43,8 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
   }
 
   router.get('/security', (req, res) => {
-    // A notice only where it is still true: an old link must not claim what is not so.
-    const enabled = Boolean(req.user?.totp);
-    const done = req.query.done;
-    const notice =
-      (done === 'disabled' && !enabled) || (done === 'already-enabled' && enabled) ? done : null;
-    renderSecurity(res, req.user as Account, null, { notice });
+    const account = req.user as Account;
+    renderSecurity(res, account, null, { notice: noticeFor(req.query.done, account) });
   });
 
   router.get('/security/two-factor/enable', (req, res) => {
@@ -110,7 +89,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       accounts,
       account,
       { code: values.code, setup },
-      now(),
+      codeWindow(),
     );
     if (!result.ok) {
       recordEvent(logger, req, 'two_factor.setup_failed', {
@@ -136,34 +115,27 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     // Read again: req.user was loaded before this request turned two-factor on.
     const enabled = await accounts.findById(account.id);
     if (enabled === null) return res.redirect(303, '/login');
-    renderSecurity(res, enabled, 'enabled', {
-      backupCodes: result.backupCodes.map(formatBackupCode),
-    });
+    renderSecurity(
+      res,
+      enabled,
+      'enabled',
+      backupCodeLocals(config.totpIssuer, enabled, result.backupCodes),
+    );
   });
 
-  router.get('/security/two-factor/disable', (req, res) => {
+  router.get('/security/two-factor/disable', recentPassword, (req, res) => {
     if (!req.user?.totp) return res.redirect(303, '/security');
     renderSecurity(res, req.user as Account, 'disable');
   });
 
-  router.post('/security/two-factor/disable', async (req, res) => {
+  router.post('/security/two-factor/disable', recentPassword, async (req, res) => {
     const account = req.user as Account;
     if (!account.totp) return res.redirect(303, '/security');
 
-    const password = readPasswordOnly(req.body, 'password');
-    const code = readCode(req.body, 'code', 'authentication code or backup code');
-    const errors = { ...password.errors, ...code.errors };
-    if (Object.keys(errors).length > 0) {
-      return renderSecurity(res, account, 'disable', { status: 422, errors });
-    }
+    const { values, errors } = readCode(req.body, 'code', 'authentication code or backup code');
+    if (errors.code) return renderSecurity(res, account, 'disable', { status: 422, errors });
 
-    const result = await disableTwoFactor(
-      accounts,
-      account,
-      password.values.password,
-      code.values.code,
-      now(),
-    );
+    const result = await disableTwoFactor(accounts, account, values.code, codeWindow());
     if (!result.ok) {
       recordEvent(logger, req, 'two_factor.disable_failed', {
         accountId: account.id,
@@ -176,11 +148,8 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
         });
       }
       const message =
-        result.field === 'password' ? MESSAGES.passwordIncorrect : MESSAGES.codeNotAccepted;
-      return renderSecurity(res, account, 'disable', {
-        status: 401,
-        errors: { [result.field]: message },
-      });
+        result.reason === 'replayed' ? MESSAGES.codeReplayed : MESSAGES.codeNotAccepted;
+      return renderSecurity(res, account, 'disable', { status: 401, errors: { code: message } });
     }
 
     recordEvent(logger, req, 'two_factor.disabled', { accountId: account.id });

@@ -1,5 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { PassportInstance, RouteContext } from '../app.js';
+import { formatBackupCode } from '../auth/backup-codes.js';
 import { beginSecondFactor, isSecondFactorExpired, type PasswordCheck } from '../auth/sign-in.js';
 import { useBackupCode, verifyTotpForAccount, type CodeCheck } from '../auth/second-factor.js';
 import { readCode, readCredentials } from '../forms.js';
@@ -93,13 +94,18 @@ export function signInRoutes(context: RouteContext): Router {
   ): Promise<void> {
     const { method, returnTo } = details;
 
-    await signIn(req, account);
+    await signIn(req, account, now());
     recordEvent(logger, req, 'sign_in.succeeded', { accountId: account.id, method });
     res.redirect(303, returnTo);
   }
 
   router.get('/login', redirectIfSignedIn, (req, res) => {
-    renderSignIn(res, 200, { next: safeReturnPath(req.query.next) });
+    const ended = req.query.ended;
+    const notice =
+      typeof ended === 'string' && Object.hasOwn(MESSAGES.sessionEnded, ended)
+        ? MESSAGES.sessionEnded[ended as keyof typeof MESSAGES.sessionEnded]
+        : null;
+    renderSignIn(res, 200, { next: safeReturnPath(req.query.next), notice });
   });
 
   router.post('/login', redirectIfSignedIn, async (req, res) => {
@@ -135,7 +141,11 @@ export function signInRoutes(context: RouteContext): Router {
       field: 'code',
       label: 'authentication code',
       malformed: MESSAGES.codeMalformed,
-      check: (account, typed) => verifyTotpForAccount(accounts, account, typed, now()),
+      check: (account, typed) =>
+        verifyTotpForAccount(accounts, account, typed, {
+          at: now(),
+          pastSteps: config.totpPastSteps,
+        }),
     },
     {
       path: '/login/backup-code',
@@ -145,7 +155,7 @@ export function signInRoutes(context: RouteContext): Router {
       field: 'backupCode',
       label: 'backup code',
       malformed: MESSAGES.backupCodeMalformed,
-      check: (account, typed) => useBackupCode(accounts, account, typed),
+      check: (account, typed) => useBackupCode(accounts, account, typed, { replace: true }),
     },
   ];
 
@@ -166,6 +176,12 @@ export function signInRoutes(context: RouteContext): Router {
       if (errors.code) return refuse(422, errors.code);
 
       const check = await step.check(account, values.code);
+      if (!check.ok && check.reason === 'replayed' && step.method === 'totp') {
+        // The right code, already used: by this customer a moment ago, or by someone who
+        // watched it being typed and also has the password.
+        recordEvent(logger, req, 'sign_in.second_factor_replayed', { accountId: account.id });
+        return refuse(401, MESSAGES.codeReplayed);
+      }
       if (!check.ok) {
         recordEvent(logger, req, 'sign_in.second_factor_failed', {
           accountId: account.id,
@@ -176,14 +192,27 @@ export function signInRoutes(context: RouteContext): Router {
         return refuse(malformed ? 422 : 401, malformed ? step.malformed : MESSAGES.codeNotAccepted);
       }
 
-      if (check.method === 'backup-code') {
-        recordEvent(logger, req, 'backup_code.used', {
-          accountId: account.id,
-          remaining: account.backupCodes.length - 1,
-        });
-      }
       const returnTo = req.session.pendingSecondFactor?.returnTo ?? '/';
-      await finishSignIn(req, res, account, { method: check.method, returnTo });
+      if (check.method === 'totp') {
+        return finishSignIn(req, res, account, { method: check.method, returnTo });
+      }
+
+      const remaining = account.backupCodes.length - (check.replacement === null ? 1 : 0);
+      recordEvent(logger, req, 'backup_code.used', { accountId: account.id, remaining });
+      await signIn(req, account, now());
+      recordEvent(logger, req, 'sign_in.succeeded', {
+        accountId: account.id,
+        method: check.method,
+      });
+
+      // Shown here, once, and kept nowhere: the store has only its hash.
+      res.render('backup-code-replaced', {
+        title: 'New backup code',
+        account,
+        replacement: check.replacement === null ? null : formatBackupCode(check.replacement),
+        remaining,
+        returnTo,
+      });
     });
   }
 

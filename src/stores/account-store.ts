@@ -29,6 +29,8 @@ export interface Account {
   lastName: string;
   passwordHash: string;
   createdAt: Date;
+  /** Sessions signed in before this moment are over ("sign out other sessions"). */
+  sessionsValidFrom: Date | null;
   totp: ActiveTotp | null;
   pendingTotp: PendingTotp | null;
   backupCodes: BackupCodeRecord[];
@@ -71,11 +73,24 @@ export interface AccountStore {
   /** Turns two-factor off: clears the active and pending secrets and all backup codes. */
   disableTotp(id: string): Promise<void>;
 
-  /** Records an accepted code's time step if it is later than the last; false otherwise. */
-  recordTotpStep(id: string, step: number): Promise<boolean>;
+  /**
+   * Records an accepted code's time step if it is later than the last; false otherwise. The
+   * `pastSteps` before it, still inside the accepted window, are used up with it, so an older
+   * code cannot follow a newer one even when both arrive at once.
+   */
+  recordTotpStep(id: string, step: number, pastSteps: number): Promise<boolean>;
 
   /** Removes one backup code; false if it was already gone (used by a concurrent request). */
   consumeBackupCode(id: string, codeId: string): Promise<boolean>;
+
+  /** Adds one code to the current set; false when two-factor is off (no set to add to). */
+  addBackupCode(id: string, code: BackupCodeRecord): Promise<boolean>;
+
+  /** A new set of backup codes in place of the old, all at once; false when two-factor is off. */
+  replaceBackupCodes(id: string, codes: BackupCodeRecord[]): Promise<boolean>;
+
+  /** Ends every session of the account signed in before `at`. */
+  endSessionsBefore(id: string, at: Date): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import {
   DuplicateEmailError,
   type Account,
   type AccountStore,
+  type BackupCodeRecord,
   type NewAccount,
   type PendingTotp,
   type TotpActivation,
@@ -17,6 +18,7 @@ interface AccountDocument {
   lastName: string;
   passwordHash: string;
   createdAt: Date;
+  sessionsValidFrom?: Date | null;
   totp: { secret: string; enabledAt: Date; lastUsedStep: number } | null;
   pendingTotp: { secret: string; createdAt: Date } | null;
   /** Which set of backup codes is current; codes of any other set are void. */
@@ -53,6 +55,7 @@ const accountSchema = new Schema<AccountDocument>(
     lastName: { type: String, required: true },
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    sessionsValidFrom: { type: Date, default: null },
     totp: {
       type: new Schema({ secret: String, enabledAt: Date, lastUsedStep: Number }, { _id: false }),
       default: null,
@@ -96,6 +99,7 @@ function toAccount(doc: AccountDocument, codes: BackupCodeDocument[]): Account {
     lastName: doc.lastName,
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
+    sessionsValidFrom: doc.sessionsValidFrom ?? null,
     totp: doc.totp
       ? {
           secret: doc.totp.secret,
@@ -149,13 +153,29 @@ class MongoAccountStore implements AccountStore {
   /** Only the two-factor fields, for the checks before a change: no backup-code query. */
   private async readTwoFactor(
     id: string,
-  ): Promise<Pick<AccountDocument, 'totp' | 'pendingTotp'> | null> {
+  ): Promise<Pick<AccountDocument, 'totp' | 'pendingTotp' | 'backupCodeSet'> | null> {
     const _id = objectId(id);
     if (_id === null) return null;
 
     return this.accounts
-      .findById(_id, { totp: 1, pendingTotp: 1 })
-      .lean<Pick<AccountDocument, 'totp' | 'pendingTotp'>>();
+      .findById(_id, { totp: 1, pendingTotp: 1, backupCodeSet: 1 })
+      .lean<Pick<AccountDocument, 'totp' | 'pendingTotp' | 'backupCodeSet'>>();
+  }
+
+  private async insertBackupCodes(
+    accountId: string,
+    setId: string,
+    codes: BackupCodeRecord[],
+  ): Promise<void> {
+    await this.backupCodes.insertMany(
+      codes.map((code) => ({
+        _id: `${accountId}:${code.id}`,
+        codeId: code.id,
+        accountId,
+        setId,
+        hash: code.hash,
+      })),
+    );
   }
 
   /** True for exactly one caller per key, whichever process it runs in. */
@@ -169,7 +189,25 @@ class MongoAccountStore implements AccountStore {
     }
   }
 
-  private async claimTotpStep(accountId: string, step: number): Promise<boolean> {
+  /**
+   * Claims a time step, after first using up the past steps of the window still open before
+   * it. In that order, an older code racing a newer one either claims its step first (and was
+   * then the earlier of two good codes) or finds it taken: it never wins after the newer one.
+   */
+  private async claimTotpStep(
+    accountId: string,
+    step: number,
+    pastSteps: number,
+  ): Promise<boolean> {
+    for (let past = step - pastSteps; past < step; past += 1) {
+      await this.claim({
+        _id: `totp-step:${accountId}:${past}`,
+        accountId,
+        kind: 'totp-step',
+        step: past,
+      });
+    }
+
     const claimed = await this.claim({
       _id: `totp-step:${accountId}:${step}`,
       accountId,
@@ -216,20 +254,13 @@ class MongoAccountStore implements AccountStore {
     if (current?.pendingTotp?.secret !== activation.secret) return false;
 
     // Two submissions of the same code (a double click) race here; one claims the step.
-    if (!(await this.claimTotpStep(id, activation.acceptedStep))) return false;
+    // A new secret has no older steps to use up: only this one's step is claimed.
+    if (!(await this.claimTotpStep(id, activation.acceptedStep, 0))) return false;
 
     // The new codes are written first under a new set id and count only once the account
     // points at that set, so a failure half-way leaves the old state whole.
     const setId = randomBytes(8).toString('hex');
-    await this.backupCodes.insertMany(
-      activation.backupCodes.map((code) => ({
-        _id: `${id}:${code.id}`,
-        codeId: code.id,
-        accountId: id,
-        setId,
-        hash: code.hash,
-      })),
-    );
+    await this.insertBackupCodes(id, setId, activation.backupCodes);
     await this.accounts.updateOne(
       { _id: objectId(id), 'pendingTotp.secret': activation.secret },
       {
@@ -260,11 +291,11 @@ class MongoAccountStore implements AccountStore {
     await this.claims.deleteMany({ accountId: id });
   }
 
-  async recordTotpStep(id: string, step: number): Promise<boolean> {
+  async recordTotpStep(id: string, step: number, pastSteps: number): Promise<boolean> {
     const current = await this.readTwoFactor(id);
     if (!current?.totp || step <= current.totp.lastUsedStep) return false;
 
-    if (!(await this.claimTotpStep(id, step))) return false;
+    if (!(await this.claimTotpStep(id, step, pastSteps))) return false;
 
     await this.accounts.updateOne(
       { _id: objectId(id), 'totp.lastUsedStep': { $lt: step } },
@@ -288,6 +319,31 @@ class MongoAccountStore implements AccountStore {
 
     await this.backupCodes.deleteOne({ _id: key, accountId: id });
     return true;
+  }
+
+  async addBackupCode(id: string, code: BackupCodeRecord): Promise<boolean> {
+    const current = await this.readTwoFactor(id);
+    if (!current?.totp || !current.backupCodeSet) return false;
+
+    await this.insertBackupCodes(id, current.backupCodeSet, [code]);
+    return true;
+  }
+
+  async replaceBackupCodes(id: string, codes: BackupCodeRecord[]): Promise<boolean> {
+    const current = await this.readTwoFactor(id);
+    if (!current?.totp) return false;
+
+    // As on activation: the new set counts only once the account points at it, and the old
+    // set is void from that moment, whether or not its documents are gone yet.
+    const setId = randomBytes(8).toString('hex');
+    await this.insertBackupCodes(id, setId, codes);
+    await this.accounts.updateOne({ _id: objectId(id) }, { $set: { backupCodeSet: setId } });
+    await this.backupCodes.deleteMany({ accountId: id, setId: { $ne: setId } });
+    return true;
+  }
+
+  async endSessionsBefore(id: string, at: Date): Promise<void> {
+    await this.accounts.updateOne({ _id: objectId(id) }, { $set: { sessionsValidFrom: at } });
   }
 
   async close(): Promise<void> {

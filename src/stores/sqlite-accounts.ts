@@ -20,6 +20,7 @@ interface AccountRow {
   last_name: string;
   password_hash: string;
   created_at: number;
+  sessions_valid_from: number | null;
   totp_secret: string | null;
   totp_enabled_at: number | null;
   totp_last_step: number | null;
@@ -36,6 +37,7 @@ const SCHEMA = `
     last_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL,
+    sessions_valid_from INTEGER,
     totp_secret TEXT,
     totp_enabled_at INTEGER,
     totp_last_step INTEGER,
@@ -50,6 +52,23 @@ const SCHEMA = `
   );
 `;
 
+/** Columns added after the first release of the table, for data files made before them. */
+const ADDED_COLUMNS: Record<string, string> = {
+  sessions_valid_from: 'INTEGER',
+};
+
+function addMissingColumns(db: Database.Database): void {
+  const present = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('accounts')")
+      .all()
+      .map((column) => column.name),
+  );
+  for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+    if (!present.has(name)) db.exec(`ALTER TABLE accounts ADD COLUMN ${name} ${type}`);
+  }
+}
+
 function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
   const totpActive = row.totp_secret !== null && row.totp_enabled_at !== null;
   const pending = row.pending_totp_secret !== null && row.pending_totp_created_at !== null;
@@ -62,6 +81,7 @@ function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
     lastName: row.last_name,
     passwordHash: row.password_hash,
     createdAt: new Date(row.created_at),
+    sessionsValidFrom: row.sessions_valid_from === null ? null : new Date(row.sessions_valid_from),
     totp: totpActive
       ? {
           secret: row.totp_secret as string,
@@ -90,6 +110,7 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  addMissingColumns(db);
 
   const selectById = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const selectByEmail = db.prepare<[string], AccountRow>(
@@ -122,6 +143,27 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   const deleteCodes = db.prepare('DELETE FROM backup_codes WHERE account_id = ?');
   const deleteCode = db.prepare('DELETE FROM backup_codes WHERE account_id = ? AND id = ?');
   const insertCode = db.prepare('INSERT INTO backup_codes (account_id, id, hash) VALUES (?, ?, ?)');
+  const selectTotpActive = db.prepare<[string], { active: number }>(
+    'SELECT totp_secret IS NOT NULL AS active FROM accounts WHERE id = ?',
+  );
+  const updateSessionsValidFrom = db.prepare(
+    'UPDATE accounts SET sessions_valid_from = ? WHERE id = ?',
+  );
+
+  const addCode = db.transaction((id: string, code: BackupCodeRecord): boolean => {
+    if (selectTotpActive.get(id)?.active !== 1) return false;
+
+    insertCode.run(id, code.id, code.hash);
+    return true;
+  });
+
+  const replaceCodes = db.transaction((id: string, codes: BackupCodeRecord[]): boolean => {
+    if (selectTotpActive.get(id)?.active !== 1) return false;
+
+    deleteCodes.run(id);
+    for (const code of codes) insertCode.run(id, code.id, code.hash);
+    return true;
+  });
 
   const activate = db.transaction((id: string, activation: TotpActivation): boolean => {
     const changed = updateActivate.run(
@@ -179,12 +221,26 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
       disable(id);
     },
 
+    // One conditional update: the last step only grows, which already refuses the older
+    // steps of the window, so pastSteps needs no work of its own here.
     async recordTotpStep(id: string, step: number): Promise<boolean> {
       return updateStep.run(step, id, step).changes === 1;
     },
 
     async consumeBackupCode(id: string, codeId: string): Promise<boolean> {
       return deleteCode.run(id, codeId).changes === 1;
+    },
+
+    async addBackupCode(id: string, code: BackupCodeRecord): Promise<boolean> {
+      return addCode(id, code);
+    },
+
+    async replaceBackupCodes(id: string, codes: BackupCodeRecord[]): Promise<boolean> {
+      return replaceCodes(id, codes);
+    },
+
+    async endSessionsBefore(id: string, at: Date): Promise<void> {
+      updateSessionsValidFrom.run(at.getTime(), id);
     },
 
     async close(): Promise<void> {

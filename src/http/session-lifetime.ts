@@ -1,0 +1,64 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../log.js';
+import { recordEvent } from './events.js';
+import { endSession } from './session.js';
+
+export type SessionEnd = 'idle' | 'expired' | 'signed-out-elsewhere';
+
+export interface SessionLimits {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+/**
+ * Why a signed-in session may not go on, or null. Judged by the server's own clock readings
+ * kept in the session, not by the cookie's expiry, which the browser controls.
+ */
+export function sessionEnd(req: Request, limits: SessionLimits, now: Date): SessionEnd | null {
+  const { signedInAt, lastSeenAt, validSince } = req.session;
+  const at = now.getTime();
+
+  // A signed-in session without its readings predates them: it gets no benefit of the doubt.
+  if (signedInAt === undefined || lastSeenAt === undefined || validSince === undefined) {
+    return 'expired';
+  }
+  if (at - signedInAt >= limits.absoluteMs || at < signedInAt) return 'expired';
+  if (at - lastSeenAt >= limits.idleMs) return 'idle';
+
+  const validFrom = req.user?.sessionsValidFrom?.getTime();
+  if (validFrom !== undefined && validSince < validFrom) return 'signed-out-elsewhere';
+  return null;
+}
+
+/**
+ * Ends a signed-in session that has been idle too long, is past its absolute lifetime, or
+ * was signed out from another session of the account; otherwise notes this request for the
+ * idle timeout. An ended session is destroyed in the store and the visitor sent to sign in.
+ */
+export function enforceSessionLifetime(
+  limits: SessionLimits,
+  logger: Logger,
+  now: () => Date,
+): RequestHandler {
+  return async function checkSessionLifetime(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> {
+    if (!req.user) return next();
+
+    const ended = sessionEnd(req, limits, now());
+    if (ended === null) {
+      req.session.lastSeenAt = now().getTime();
+      return next();
+    }
+
+    const accountId = req.user.id;
+    await endSession(req);
+    req.user = undefined;
+    recordEvent(logger, req, 'session.ended', { accountId, reason: ended });
+
+    const back = req.method === 'GET' ? req.originalUrl : '/';
+    res.redirect(303, `/login?ended=${ended}&next=${encodeURIComponent(back)}`);
+  };
+}

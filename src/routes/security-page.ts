@@ -1,0 +1,76 @@
+import type { Response } from 'express';
+import { backupCodesAsText, formatBackupCode } from '../auth/backup-codes.js';
+import type { FieldErrors } from '../forms.js';
+import type { Account } from '../stores/account-store.js';
+
+/** The windows that open over Security Settings, each a partial named dialog-<name>. */
+export type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | 'renew' | 'codes' | null;
+
+/** What a redirect back to Security Settings may announce: ?done=<notice>. */
+export type Notice = 'enabled' | 'disabled' | 'already-enabled' | 'sessions-ended';
+
+export interface SecurityPageOptions {
+  status?: number;
+  errors?: FieldErrors;
+  notice?: Notice | null;
+  [local: string]: unknown;
+}
+
+/** The Security Settings page, with one of its windows open over it or none. */
+export function renderSecurity(
+  res: Response,
+  account: Account,
+  dialog: Dialog,
+  options: SecurityPageOptions = {},
+): void {
+  const { status = 200, ...locals } = options;
+
+  res.status(status).render('security', {
+    title: 'Security Settings',
+    account,
+    dialog,
+    notice: null,
+    ...locals,
+  });
+}
+
+/**
+ * A notice only where it is still true, so an old or hand-made link cannot claim what is not
+ * so (two-factor "turned off" while it is on).
+ */
+export function noticeFor(done: unknown, account: Account): Notice | null {
+  const enabled = account.totp !== null;
+
+  switch (done) {
+    case 'enabled':
+    case 'already-enabled':
+      return enabled ? done : null;
+    case 'disabled':
+      return enabled ? null : done;
+    case 'sessions-ended':
+      return done;
+    default:
+      return null;
+  }
+}
+
+// A type, not an interface, so it fits SecurityPageOptions' index signature.
+export type BackupCodeLocals = {
+  backupCodes: string[];
+  /** A data: address, so the file is made from the page itself and kept on no server. */
+  backupCodesFile: string;
+};
+
+/** What the partial that shows new backup codes needs: the codes and their text file. */
+export function backupCodeLocals(
+  issuer: string,
+  account: Account,
+  codes: string[],
+): BackupCodeLocals {
+  const text = backupCodesAsText(issuer, account.email, codes);
+
+  return {
+    backupCodes: codes.map(formatBackupCode),
+    backupCodesFile: `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`,
+  };
+}
