@@ -52,7 +52,9 @@ async function main(): Promise<void> {
     await measure('backup code: none of 10 (worst case)', () =>
       findBackupCode(records, 'ZZZZ-ZZZZ-ZZZZ-ZZZZ'),
     ),
-    await measure('TOTP code: check (otplib)', () => matchTotpCode(secret, '123456', now)),
+    await measure('TOTP code: check (otplib)', () =>
+      matchTotpCode(secret, '123456', { at: now, pastSteps: 1 }),
+    ),
   ];
 
   process.stdout.write(

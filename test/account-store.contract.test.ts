@@ -108,13 +108,13 @@ forEachStorePair('Account store contract', (pair) => {
   it('records only later time steps, and one of two simultaneous equal steps', async function () {
     const id = await withActiveTotp();
 
-    assert.equal(await accounts.recordTotpStep(id, 100), false, 'the step that enabled it');
+    assert.equal(await accounts.recordTotpStep(id, 100, 1), false, 'the step that enabled it');
     const racing = await Promise.all([
-      accounts.recordTotpStep(id, 101),
-      accounts.recordTotpStep(id, 101),
+      accounts.recordTotpStep(id, 101, 1),
+      accounts.recordTotpStep(id, 101, 1),
     ]);
     assert.deepEqual(racing.sort(), [false, true]);
-    assert.equal(await accounts.recordTotpStep(id, 99), false);
+    assert.equal(await accounts.recordTotpStep(id, 99, 1), false);
     assert.equal((await accounts.findById(id))?.totp?.lastUsedStep, 101);
   });
 
@@ -139,6 +139,53 @@ forEachStorePair('Account store contract', (pair) => {
     assert.equal(account?.totp, null);
     assert.equal(account?.pendingTotp, null);
     assert.deepEqual(account?.backupCodes, []);
-    assert.equal(await accounts.recordTotpStep(id, 500), false, 'no steps without a secret');
+    assert.equal(await accounts.recordTotpStep(id, 500, 1), false, 'no steps without a secret');
+  });
+
+  it('refuses an older step of the window once a newer one won, even when both race', async function () {
+    const id = await withActiveTotp();
+
+    const racing = await Promise.all([
+      accounts.recordTotpStep(id, 103, 1),
+      accounts.recordTotpStep(id, 102, 1),
+    ]);
+
+    assert.equal(racing[0], true, 'the newer step always counts');
+    assert.equal(await accounts.recordTotpStep(id, 102, 1), false);
+    assert.equal((await accounts.findById(id))?.totp?.lastUsedStep, 103);
+  });
+
+  it('adds a replacement code to the current set, only while two-factor is on', async function () {
+    const id = await withActiveTotp();
+
+    assert.equal(await accounts.addBackupCode(id, { id: 'c3', hash: 'hash-c3' }), true);
+    assert.deepEqual((await accounts.findById(id))?.backupCodes.map((code) => code.id).sort(), [
+      'a1',
+      'b2',
+      'c3',
+    ]);
+
+    await accounts.disableTotp(id);
+    assert.equal(await accounts.addBackupCode(id, { id: 'd4', hash: 'hash-d4' }), false);
+    assert.deepEqual((await accounts.findById(id))?.backupCodes, []);
+  });
+
+  it('replaces the whole set of backup codes; the old codes are gone', async function () {
+    const id = await withActiveTotp();
+
+    const replaced = await accounts.replaceBackupCodes(id, [{ id: 'n1', hash: 'hash-n1' }]);
+
+    assert.equal(replaced, true);
+    assert.deepEqual((await accounts.findById(id))?.backupCodes, [{ id: 'n1', hash: 'hash-n1' }]);
+    assert.equal(await accounts.consumeBackupCode(id, 'a1'), false);
+  });
+
+  it('keeps the session generation it is given', async function () {
+    const { id } = await accounts.createAccount(newAccount());
+    assert.equal((await accounts.findById(id))?.sessionGeneration, null);
+
+    await accounts.setSessionGeneration(id, 'generation-2');
+
+    assert.equal((await accounts.findById(id))?.sessionGeneration, 'generation-2');
   });
 });

@@ -151,7 +151,7 @@ forEachStorePair('The documented click-path', (pair) => {
 
     await browser.clickLink('Close');
 
-    assert.equal(browser.page.path, '/security');
+    assert.equal(browser.page.path, '/security?done=enabled');
     assert.equal(cheerio.load(browser.page.html)('dialog').length, 0);
     assert.equal(readBackupCodes(browser.page.html).length, 0, 'the codes are not shown again');
   });
@@ -187,6 +187,8 @@ forEachStorePair('The documented click-path', (pair) => {
 
     await browser.press('Verify', { 'Backup code': backupCodes[0] as string });
 
+    assert.match(browser.text('h1'), /You are signed in with a backup code/);
+    await browser.clickLink('Continue');
     assert.equal(browser.page.path, '/');
     assert.match(browser.text('header'), /Hello, Ada!/);
 
@@ -198,6 +200,6 @@ forEachStorePair('The documented click-path', (pair) => {
     assert.equal(browser.page.status, 401);
     assert.deepEqual(browser.errors(), ['There is a problem The code was not accepted.']);
     const account = await stores().accounts.findByEmail(ada.email.toLowerCase());
-    assert.equal(account?.backupCodes.length, 9);
+    assert.equal(account?.backupCodes.length, 10, 'the used code was replaced by a new one');
   });
 });

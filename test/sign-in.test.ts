@@ -137,7 +137,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     assert.equal(customer.page.path, '/');
   });
 
-  it('a code that was accepted once is refused the second time', async function () {
+  it('ASVS V6.5.1: a code that was accepted once is refused the second time, and says so', async function () {
     const customer = new Customer(app);
     const code = codeFromApp(enrolment.secret, clock);
     await signInWithPassword(customer, person);
@@ -149,7 +149,9 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await customer.press('Verify', { 'Enter authentication code': code });
 
     assert.equal(customer.page.status, 401);
-    assert.deepEqual(customer.errors(), [NOT_ACCEPTED]);
+    assert.deepEqual(customer.errors(), [
+      'There is a problem This code was already used. Wait for the next one.',
+    ]);
   });
 
   it('the pending second factor ends after 5 minutes', async function () {
@@ -198,12 +200,14 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await customer.clickLink('Use a backup code');
 
     await customer.press('Verify', { 'Backup code': first.toLowerCase().replace(/-/g, ' ') });
+    await customer.clickLink('Continue');
     assert.equal(customer.page.path, '/');
     await signOut(customer);
 
     await signInWithPassword(customer, person);
     await customer.clickLink('Use a backup code');
     await customer.press('Verify', { 'Backup code': second.replace(/-/g, '') });
+    await customer.clickLink('Continue');
     assert.equal(customer.page.path, '/');
   });
 
@@ -238,7 +242,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     assert.equal(res.headers.location, '/login');
   });
 
-  it('turning two-factor off needs the password and a current code', async function () {
+  it('turning two-factor off needs the password again and a current code', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);
     await customer.press('Verify', {
@@ -248,24 +252,26 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     await customer.clickLink('Turn off Two-Factor Authentication');
     clock.nextTimeStep();
 
-    await customer.press('Turn off', {
-      'Current password': person.password,
-      'Authentication code or backup code': 'abc',
-    });
+    assert.equal(
+      customer.page.path,
+      '/security/confirm-password?next=%2Fsecurity%2Ftwo-factor%2Fdisable',
+    );
+    await customer.press('Confirm', { 'Current password': 'not the password' });
+    assert.equal(customer.page.status, 401);
+    assert.deepEqual(customer.errors(), ['There is a problem The password is incorrect.']);
+    await customer.press('Confirm', { 'Current password': person.password });
+    assert.equal(customer.page.path, '/security/two-factor/disable');
+
+    await customer.press('Turn off', { 'Authentication code or backup code': 'abc' });
     assert.equal(customer.page.status, 422);
     assert.deepEqual(customer.errors(), [
       'There is a problem Enter the 6-digit code from your app, or one of your backup codes.',
     ]);
 
-    await customer.press('Turn off', {
-      'Current password': 'not the password',
-      'Authentication code or backup code': codeFromApp(enrolment.secret, clock),
-    });
+    await customer.press('Turn off', { 'Authentication code or backup code': '000000' });
     assert.equal(customer.page.status, 401);
-    assert.deepEqual(customer.errors(), ['There is a problem The password is incorrect.']);
 
     await customer.press('Turn off', {
-      'Current password': person.password,
       'Authentication code or backup code': enrolment.backupCodes[3] as string,
     });
     assert.equal(customer.page.path, '/security?done=disabled');

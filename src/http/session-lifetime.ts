@@ -15,18 +15,17 @@ export interface SessionLimits {
  * kept in the session, not by the cookie's expiry, which the browser controls.
  */
 export function sessionEnd(req: Request, limits: SessionLimits, now: Date): SessionEnd | null {
-  const { signedInAt, lastSeenAt, validSince } = req.session;
+  const { signedInAt, lastSeenAt, generation } = req.session;
   const at = now.getTime();
 
   // A signed-in session without its readings predates them: it gets no benefit of the doubt.
-  if (signedInAt === undefined || lastSeenAt === undefined || validSince === undefined) {
+  if (signedInAt === undefined || lastSeenAt === undefined || generation === undefined) {
     return 'expired';
   }
   if (at - signedInAt >= limits.absoluteMs || at < signedInAt) return 'expired';
   if (at - lastSeenAt >= limits.idleMs) return 'idle';
 
-  const validFrom = req.user?.sessionsValidFrom?.getTime();
-  if (validFrom !== undefined && validSince < validFrom) return 'signed-out-elsewhere';
+  if (generation !== (req.user?.sessionGeneration ?? '')) return 'signed-out-elsewhere';
   return null;
 }
 

@@ -9,8 +9,8 @@ declare module 'express-session' {
     signedInAt?: number;
     /** When this session last made a request: the start of its idle timeout. */
     lastSeenAt?: number;
-    /** Compared with the account's sessionsValidFrom: older sessions were signed out. */
-    validSince?: number;
+    /** The account's session generation at sign-in; see Account.sessionGeneration. */
+    generation?: string;
     /** When the password was last typed again for a sensitive change (the sudo window). */
     passwordConfirmedAt?: number;
   }
@@ -67,13 +67,13 @@ export async function signIn(req: Request, account: Account, now: Date): Promise
   const at = now.getTime();
   req.session.signedInAt = at;
   req.session.lastSeenAt = at;
-  req.session.validSince = at;
+  req.session.generation = account.sessionGeneration ?? '';
   await save(req);
 }
 
 /** Marks this session as the one that stays when the account's other sessions are ended. */
-export async function keepThisSession(req: Request, at: Date): Promise<void> {
-  req.session.validSince = at.getTime();
+export async function keepThisSession(req: Request, generation: string): Promise<void> {
+  req.session.generation = generation;
   await save(req);
 }
 

@@ -29,8 +29,11 @@ export interface Account {
   lastName: string;
   passwordHash: string;
   createdAt: Date;
-  /** Sessions signed in before this moment are over ("sign out other sessions"). */
-  sessionsValidFrom: Date | null;
+  /**
+   * Every signed-in session carries the generation current when it signed in; a session
+   * with another one was signed out by "Sign out other sessions". Null until first used.
+   */
+  sessionGeneration: string | null;
   totp: ActiveTotp | null;
   pendingTotp: PendingTotp | null;
   backupCodes: BackupCodeRecord[];
@@ -89,8 +92,8 @@ export interface AccountStore {
   /** A new set of backup codes in place of the old, all at once; false when two-factor is off. */
   replaceBackupCodes(id: string, codes: BackupCodeRecord[]): Promise<boolean>;
 
-  /** Ends every session of the account signed in before `at`. */
-  endSessionsBefore(id: string, at: Date): Promise<void>;
+  /** Starts a new session generation: every session of an older one is over. */
+  setSessionGeneration(id: string, generation: string): Promise<void>;
 
   close(): Promise<void>;
 }

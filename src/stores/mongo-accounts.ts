@@ -18,7 +18,7 @@ interface AccountDocument {
   lastName: string;
   passwordHash: string;
   createdAt: Date;
-  sessionsValidFrom?: Date | null;
+  sessionGeneration?: string | null;
   totp: { secret: string; enabledAt: Date; lastUsedStep: number } | null;
   pendingTotp: { secret: string; createdAt: Date } | null;
   /** Which set of backup codes is current; codes of any other set are void. */
@@ -55,7 +55,7 @@ const accountSchema = new Schema<AccountDocument>(
     lastName: { type: String, required: true },
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
-    sessionsValidFrom: { type: Date, default: null },
+    sessionGeneration: { type: String, default: null },
     totp: {
       type: new Schema({ secret: String, enabledAt: Date, lastUsedStep: Number }, { _id: false }),
       default: null,
@@ -99,7 +99,7 @@ function toAccount(doc: AccountDocument, codes: BackupCodeDocument[]): Account {
     lastName: doc.lastName,
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
-    sessionsValidFrom: doc.sessionsValidFrom ?? null,
+    sessionGeneration: doc.sessionGeneration ?? null,
     totp: doc.totp
       ? {
           secret: doc.totp.secret,
@@ -342,8 +342,11 @@ class MongoAccountStore implements AccountStore {
     return true;
   }
 
-  async endSessionsBefore(id: string, at: Date): Promise<void> {
-    await this.accounts.updateOne({ _id: objectId(id) }, { $set: { sessionsValidFrom: at } });
+  async setSessionGeneration(id: string, generation: string): Promise<void> {
+    await this.accounts.updateOne(
+      { _id: objectId(id) },
+      { $set: { sessionGeneration: generation } },
+    );
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,7 @@ interface AccountRow {
   last_name: string;
   password_hash: string;
   created_at: number;
-  sessions_valid_from: number | null;
+  session_generation: string | null;
   totp_secret: string | null;
   totp_enabled_at: number | null;
   totp_last_step: number | null;
@@ -37,7 +37,7 @@ const SCHEMA = `
     last_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    sessions_valid_from INTEGER,
+    session_generation TEXT,
     totp_secret TEXT,
     totp_enabled_at INTEGER,
     totp_last_step INTEGER,
@@ -54,7 +54,7 @@ const SCHEMA = `
 
 /** Columns added after the first release of the table, for data files made before them. */
 const ADDED_COLUMNS: Record<string, string> = {
-  sessions_valid_from: 'INTEGER',
+  session_generation: 'TEXT',
 };
 
 function addMissingColumns(db: Database.Database): void {
@@ -81,7 +81,7 @@ function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
     lastName: row.last_name,
     passwordHash: row.password_hash,
     createdAt: new Date(row.created_at),
-    sessionsValidFrom: row.sessions_valid_from === null ? null : new Date(row.sessions_valid_from),
+    sessionGeneration: row.session_generation,
     totp: totpActive
       ? {
           secret: row.totp_secret as string,
@@ -146,8 +146,8 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   const selectTotpActive = db.prepare<[string], { active: number }>(
     'SELECT totp_secret IS NOT NULL AS active FROM accounts WHERE id = ?',
   );
-  const updateSessionsValidFrom = db.prepare(
-    'UPDATE accounts SET sessions_valid_from = ? WHERE id = ?',
+  const updateSessionGeneration = db.prepare(
+    'UPDATE accounts SET session_generation = ? WHERE id = ?',
   );
 
   const addCode = db.transaction((id: string, code: BackupCodeRecord): boolean => {
@@ -239,8 +239,8 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
       return replaceCodes(id, codes);
     },
 
-    async endSessionsBefore(id: string, at: Date): Promise<void> {
-      updateSessionsValidFrom.run(at.getTime(), id);
+    async setSessionGeneration(id: string, generation: string): Promise<void> {
+      updateSessionGeneration.run(generation, id);
     },
 
     async close(): Promise<void> {
