@@ -96,7 +96,7 @@ forEachStorePair(
       assert.match(textOf(browser.html, 'header'), /Hello, Alan!/);
     });
 
-    it('the session cookie is __Host-, Secure, HttpOnly and SameSite=Lax', async function () {
+    it('ASVS V3.3.1-V3.3.4: the session cookie is __Host-, Secure, HttpOnly and SameSite=Lax', async function () {
       const browser = new RoutedBrowser(processes);
 
       await browser.get(0, '/login');

@@ -36,7 +36,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     clock.nextTimeStep();
   });
 
-  it('after the password the session id changes and no one is signed in yet', async function () {
+  it('ASVS V7.2.4: after the password the session id changes and no one is signed in yet', async function () {
     const customer = new Customer(app);
     await customer.visit('/login');
     const anonymousSession = customer.sessionCookie;
@@ -70,7 +70,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     }
   });
 
-  it('the code from the app signs in with a new session id; the pending one stops working', async function () {
+  it('ASVS V7.2.4: the code signs in with a new session id; the pending one stops working', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);
     const pendingSession = customer.sessionCookie;
@@ -225,7 +225,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
     assert.deepEqual(customer.errors(), [NOT_ACCEPTED]);
   });
 
-  it('signing out removes the session from the store', async function () {
+  it('ASVS V7.4.1: signing out removes the session from the store', async function () {
     const customer = new Customer(app);
     await signInWithPassword(customer, person);
     await customer.press('Verify', {
@@ -293,7 +293,7 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     await register(new Customer(app), person);
   });
 
-  it('an unknown email and a wrong password get the same message', async function () {
+  it('ASVS V6.3.8: an unknown email and a wrong password get the same message', async function () {
     const customer = new Customer(app);
 
     await signInWithPassword(customer, { ...person, email: 'nobody@example.com' });
@@ -398,7 +398,7 @@ forEachStorePair('Signing in: what a customer may get wrong', (pair) => {
     assert.match(customer.errors()[0] ?? '', /Your email address could not be read/);
   });
 
-  it('a form without its CSRF token is refused', async function () {
+  it('ASVS V3.5.1: a form without its CSRF token is refused', async function () {
     const customer = new Customer(app);
     await customer.visit('/login');
 
