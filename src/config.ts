@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { KeyRing, KeyRingFormatError } from './crypto/key-ring.js';
 
 /**
  * Everything the client area reads from its environment, checked once at start-up.
@@ -19,6 +20,11 @@ export interface Config {
   totpIssuer: string;
   trustProxy: number;
   logLevel: string;
+  /**
+   * The keys that seal TOTP secrets, from TOTP_ENCRYPTION_KEY. Null only outside production,
+   * where the server start-up uses a key generated once into DATA_DIR instead.
+   */
+  totpKeys: KeyRing | null;
 }
 
 export class ConfigError extends Error {
@@ -27,7 +33,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const REQUIRED_IN_PRODUCTION = ['SESSION_SECRET', 'MONGODB_URI', 'REDIS_URL'] as const;
+const REQUIRED_IN_PRODUCTION = [
+  'SESSION_SECRET',
+  'MONGODB_URI',
+  'REDIS_URL',
+  'TOTP_ENCRYPTION_KEY',
+] as const;
 const MIN_SESSION_SECRET_LENGTH = 32;
 const MAX_ISSUER_LENGTH = 64;
 
@@ -85,6 +96,21 @@ function readUrl(env: Env, name: string, schemes: string[]): string | null {
   return value;
 }
 
+function readTotpKeys(env: Env): KeyRing | null {
+  const text = readText(env, 'TOTP_ENCRYPTION_KEY');
+  if (text === null) return null;
+
+  try {
+    return KeyRing.parse(text);
+  } catch (error) {
+    if (!(error instanceof KeyRingFormatError)) throw error;
+    // The message says which entry is wrong and never repeats the value: it is key material.
+    throw new ConfigError(
+      `TOTP_ENCRYPTION_KEY must be keyId:base64key entries separated by commas; ${error.message}`,
+    );
+  }
+}
+
 /** Reads and checks the configuration; throws ConfigError naming what is wrong or missing. */
 export function readConfig(env: Env, cwd: string = process.cwd()): Config {
   const production = env.NODE_ENV === 'production';
@@ -120,5 +146,6 @@ export function readConfig(env: Env, cwd: string = process.cwd()): Config {
     totpIssuer: readIssuer(env),
     trustProxy: readTrustProxy(env, production),
     logLevel: readText(env, 'LOG_LEVEL') ?? 'info',
+    totpKeys: readTotpKeys(env),
   };
 }

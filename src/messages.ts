@@ -22,4 +22,7 @@ export const MESSAGES = {
   passwordIncorrect: 'The password is incorrect.',
   disableCodeMalformed: 'Enter the 6-digit code from your app, or one of your backup codes.',
   formExpired: 'This form had expired, so nothing was sent. Check it and send it again.',
+  twoFactorUnavailable:
+    'Two-step verification is unavailable at the moment, so nothing was changed. ' +
+    'Try again later, or contact support if this goes on.',
 } as const;

@@ -1,3 +1,4 @@
+import type { KeyRing } from '../crypto/key-ring.js';
 import type { Account, AccountStore } from '../stores/account-store.js';
 import { findBackupCode, isWellFormedBackupCode, normalizeBackupCode } from './backup-codes.js';
 import { isWellFormedTotpCode, matchTotpCode, normalizeCodeInput } from './totp.js';
@@ -11,9 +12,11 @@ export type CodeCheck =
  * Accepts a code from the authenticator app for an account with two-factor on. A code is good
  * once: the store records its time step and refuses that step and earlier ones from then on,
  * so the same code sent twice at once, even to two processes, is accepted by only one.
+ * A secret that does not open throws SecretUnreadableError: no code can pass then.
  */
 export async function verifyTotpForAccount(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typed: string,
   now: Date,
@@ -23,7 +26,8 @@ export async function verifyTotpForAccount(
   const code = normalizeCodeInput(typed);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
-  const step = await matchTotpCode(account.totp.secret, code, now);
+  const secret = totpKeys.open(account.totp.secret, account.id);
+  const step = await matchTotpCode(secret, code, now);
   if (step === null) return { ok: false, reason: 'wrong' };
 
   if (!(await accounts.recordTotpStep(account.id, step))) return { ok: false, reason: 'replayed' };
@@ -54,12 +58,13 @@ export async function useBackupCode(
 /** Either kind of second factor in one field, as on the turn-off form. */
 export async function verifyEitherCode(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typed: string,
   now: Date,
 ): Promise<CodeCheck> {
   if (isWellFormedTotpCode(normalizeCodeInput(typed))) {
-    return verifyTotpForAccount(accounts, account, typed, now);
+    return verifyTotpForAccount(accounts, totpKeys, account, typed, now);
   }
   return useBackupCode(accounts, account, typed);
 }
@@ -75,6 +80,7 @@ export type DisableResult =
  */
 export async function disableTwoFactor(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   password: string,
   typedCode: string,
@@ -84,7 +90,7 @@ export async function disableTwoFactor(
     return { ok: false, field: 'password', reason: 'wrong-password' };
   }
 
-  const check = await verifyEitherCode(accounts, account, typedCode, now);
+  const check = await verifyEitherCode(accounts, totpKeys, account, typedCode, now);
   if (!check.ok) return { ok: false, field: 'code', reason: check.reason };
 
   await accounts.disableTotp(account.id);

@@ -2,7 +2,12 @@ import { Router, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { RouteContext } from '../app.js';
 import { formatBackupCode } from '../auth/backup-codes.js';
-import { confirmTotpEnrolment, setupFingerprint, startTotpEnrolment } from '../auth/enrolment.js';
+import {
+  confirmTotpEnrolment,
+  openPendingSecret,
+  setupFingerprint,
+  startTotpEnrolment,
+} from '../auth/enrolment.js';
 import { disableTwoFactor } from '../auth/second-factor.js';
 import { createOtpauthUri, formatKeyForDisplay } from '../auth/totp.js';
 import { readCode, readPasswordOnly, type FieldErrors } from '../forms.js';
@@ -16,7 +21,8 @@ type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
-export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
+export function securityRoutes(context: RouteContext): Router {
+  const { accounts, config, logger, now, totpKeys } = context;
   const router = Router();
   router.use('/security', requireSignedIn);
 
@@ -43,7 +49,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     account: Account,
     options: { status?: number; errors?: FieldErrors } = {},
   ): Promise<void> {
-    const secret = (account.pendingTotp as { secret: string }).secret;
+    const secret = openPendingSecret(totpKeys, account) as string;
     const uri = createOtpauthUri(config.totpIssuer, account.email, secret);
     const qrDataUri = await QRCode.toDataURL(uri, {
       errorCorrectionLevel: 'M',
@@ -84,7 +90,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       });
     }
 
-    await startTotpEnrolment(accounts, account, now());
+    await startTotpEnrolment(accounts, totpKeys, account, now());
     recordEvent(logger, req, 'two_factor.setup_started', { accountId: account.id });
     res.redirect(303, '/security/two-factor/connect');
   });
@@ -108,6 +114,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const setup = typeof req.body?.setup === 'string' ? req.body.setup : '';
     const result = await confirmTotpEnrolment(
       accounts,
+      totpKeys,
       account,
       { code: values.code, setup },
       now(),
@@ -159,6 +166,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
 
     const result = await disableTwoFactor(
       accounts,
+      totpKeys,
       account,
       password.values.password,
       code.values.code,

@@ -45,7 +45,7 @@ interface SecondStep {
 }
 
 export function signInRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, passport, now } = context;
+  const { accounts, config, logger, passport, now, totpKeys } = context;
   const router = Router();
 
   function renderSignIn(res: Response, status: number, locals: Record<string, unknown>): void {
@@ -135,7 +135,7 @@ export function signInRoutes(context: RouteContext): Router {
       field: 'code',
       label: 'authentication code',
       malformed: MESSAGES.codeMalformed,
-      check: (account, typed) => verifyTotpForAccount(accounts, account, typed, now()),
+      check: (account, typed) => verifyTotpForAccount(accounts, totpKeys, account, typed, now()),
     },
     {
       path: '/login/backup-code',
