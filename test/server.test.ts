@@ -6,6 +6,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import http from 'node:http';
+import Database from 'better-sqlite3';
 import { Customer } from './support/customer.js';
 import {
   newPerson,
@@ -208,6 +209,42 @@ describe('The server process and the key for TOTP secrets', function () {
       assert.match(stderr, says);
       assert.ok(!stderr.includes(value.slice(3, 20)), 'no key material in the message');
     }
+  });
+
+  it('an embedded data file from before encryption is refused while it holds a plain secret', async function () {
+    const file = path.join(dataDir, 'accounts.sqlite');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE accounts (id TEXT PRIMARY KEY, email TEXT NOT NULL,
+      email_normalized TEXT NOT NULL UNIQUE, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+      password_hash TEXT NOT NULL, created_at INTEGER NOT NULL, totp_secret TEXT,
+      totp_enabled_at INTEGER, totp_last_step INTEGER, pending_totp_secret TEXT,
+      pending_totp_created_at INTEGER)`);
+    db.prepare(
+      `INSERT INTO accounts VALUES ('a1', 'old@example.com', 'old@example.com', 'Old', 'Data',
+         'hash', 0, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 0, 0, NULL, NULL)`,
+    ).run();
+    db.close();
+    const env = { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+
+    const refused = startServer(env);
+    const [stderr, [code]] = await Promise.all([collect(refused.stderr), once(refused, 'exit')]);
+    assert.equal(code, 1);
+    assert.match(stderr, /accounts\.sqlite holds TOTP secrets stored unencrypted/);
+    assert.ok(!stderr.includes('JBSWY3DP'));
+
+    const cleared = new Database(file);
+    cleared.exec('UPDATE accounts SET totp_secret = NULL');
+    cleared.close();
+    const started = startServer(env);
+    await untilListening(started);
+    await stop(started);
+    const upgraded = new Database(file, { readonly: true });
+    const columns = upgraded.prepare('PRAGMA table_info(accounts)').all() as { name: string }[];
+    upgraded.close();
+    assert.ok(
+      columns.some((column) => column.name === 'totp_key_id'),
+      'the new columns added',
+    );
   });
 
   it('ASVS V13.3.1: the embedded default generates its key once into DATA_DIR, with a warning, and reuses it', async function () {
