@@ -77,8 +77,8 @@ export async function confirmTotpEnrolment(
   const { codes, records } = await createBackupCodes();
   const activation = { secret: pending.secret, acceptedStep: step, backupCodes: records, at: now };
 
-  // The store activates only if this same sealed secret is still pending: a second tab that pressed
-  // Get Started in between has replaced it, and this confirmation must not win.
+  // The store activates only if this same sealed secret is still pending: a second tab that
+  // pressed Get Started in between has replaced it, and this confirmation must not win.
   if (!(await accounts.activateTotp(account.id, activation))) {
     return { ok: false, reason: 'no-pending-secret' };
   }

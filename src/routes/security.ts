@@ -21,8 +21,7 @@ type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
-export function securityRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, now, totpKeys } = context;
+export function securityRoutes({ accounts, config, logger, now, totpKeys }: RouteContext): Router {
   const router = Router();
   router.use('/security', requireSignedIn);
 
