@@ -7,6 +7,7 @@ import passportModule from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from './config.js';
+import type { KeyRing } from './crypto/key-ring.js';
 import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
 import { checkPassword } from './auth/sign-in.js';
@@ -26,6 +27,8 @@ export interface AppDependencies {
   accounts: AccountStore;
   sessionStore: Store;
   logger: Logger;
+  /** Seals and opens the TOTP secrets: TOTP_ENCRYPTION_KEY, or the embedded default's file. */
+  totpKeys: KeyRing;
   /** The server clock; tests pass their own to step through time. */
   now?: () => Date;
 }
@@ -39,6 +42,7 @@ export interface RouteContext {
   logger: Logger;
   passport: PassportInstance;
   now: () => Date;
+  totpKeys: KeyRing;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,7 +76,7 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
 /** Builds the client area from its stores and config; does no I/O of its own. */
 export function createApp(deps: AppDependencies): Express {
-  const { config, accounts, sessionStore, logger } = deps;
+  const { config, accounts, sessionStore, logger, totpKeys } = deps;
   const now = deps.now ?? (() => new Date());
   const passport = createPassport(accounts);
   const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
@@ -150,7 +154,7 @@ export function createApp(deps: AppDependencies): Express {
   // After the page locals, so a form refused for its token can be shown again with a new one.
   app.use(csrf.csrfSynchronisedProtection);
 
-  const context: RouteContext = { accounts, config, logger, passport, now };
+  const context: RouteContext = { accounts, config, logger, passport, now, totpKeys };
   app.use(registrationRoutes(context));
   app.use(signInRoutes(context));
   app.use(clientAreaRoutes());

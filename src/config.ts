@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { KeyRing, KeyRingFormatError } from './crypto/key-ring.js';
 
 /**
  * Everything the client area reads from its environment, checked once at start-up.
@@ -27,6 +28,11 @@ export interface Config {
   sessionAbsoluteMs: number;
   /** How long a re-typed password unlocks the sensitive changes on Security Settings. */
   reauthWindowMs: number;
+  /**
+   * The keys that seal TOTP secrets, from TOTP_ENCRYPTION_KEY. Null only outside production,
+   * where the server start-up uses a key generated once into DATA_DIR instead.
+   */
+  totpKeys: KeyRing | null;
 }
 
 export class ConfigError extends Error {
@@ -35,7 +41,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const REQUIRED_IN_PRODUCTION = ['SESSION_SECRET', 'MONGODB_URI', 'REDIS_URL'] as const;
+const REQUIRED_IN_PRODUCTION = [
+  'SESSION_SECRET',
+  'MONGODB_URI',
+  'REDIS_URL',
+  'TOTP_ENCRYPTION_KEY',
+] as const;
 const MIN_SESSION_SECRET_LENGTH = 32;
 const MAX_ISSUER_LENGTH = 64;
 
@@ -113,6 +124,21 @@ function readWholeNumber(
 
 const MINUTE_MS = 60 * 1000;
 
+function readTotpKeys(env: Env): KeyRing | null {
+  const text = readText(env, 'TOTP_ENCRYPTION_KEY');
+  if (text === null) return null;
+
+  try {
+    return KeyRing.parse(text);
+  } catch (error) {
+    if (!(error instanceof KeyRingFormatError)) throw error;
+    // The message says which entry is wrong and never repeats the value: it is key material.
+    throw new ConfigError(
+      `TOTP_ENCRYPTION_KEY must be keyId:base64key entries separated by commas; ${error.message}`,
+    );
+  }
+}
+
 /** Reads and checks the configuration; throws ConfigError naming what is wrong or missing. */
 export function readConfig(env: Env, cwd: string = process.cwd()): Config {
   const production = env.NODE_ENV === 'production';
@@ -159,5 +185,6 @@ export function readConfig(env: Env, cwd: string = process.cwd()): Config {
       MINUTE_MS,
     reauthWindowMs:
       readWholeNumber(env, 'REAUTH_MINUTES', { min: 1, max: 60, fallback: 10 }) * MINUTE_MS,
+    totpKeys: readTotpKeys(env),
   };
 }

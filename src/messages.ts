@@ -29,4 +29,7 @@ export const MESSAGES = {
       'This session was signed out from another one of your sessions. Sign in again to go on.',
   },
   formExpired: 'This form had expired, so nothing was sent. Check it and send it again.',
+  twoFactorUnavailable:
+    'Two-step verification is unavailable at the moment, so nothing was changed. ' +
+    'Try again later, or contact support if this goes on.',
 } as const;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
+import { openEmbeddedKeyRing, type EmbeddedKeyRing } from './crypto/key-file.js';
 import { createLogger } from './log.js';
 import { openStores } from './stores/open-stores.js';
 
@@ -11,8 +12,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
+  let embeddedKey: EmbeddedKeyRing | null = null;
   try {
     config = readConfig(process.env);
+    if (config.totpKeys === null) embeddedKey = openEmbeddedKeyRing(config.dataDir);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`Configuration error: ${error.message}\n`);
@@ -27,6 +30,21 @@ async function main(): Promise<void> {
     );
   }
 
+  if (embeddedKey?.created) {
+    logger.warn(
+      { event: 'config.totp_key_generated', file: embeddedKey.file },
+      `TOTP_ENCRYPTION_KEY not set: generated a key for TOTP secrets into ${embeddedKey.file}. ` +
+        'Back it up with the accounts: without it no two-factor sign-in works. ' +
+        'Production needs TOTP_ENCRYPTION_KEY.',
+    );
+  } else if (embeddedKey) {
+    logger.info(
+      { event: 'config.totp_key_file', file: embeddedKey.file },
+      `TOTP_ENCRYPTION_KEY not set: TOTP secrets use the key in ${embeddedKey.file}`,
+    );
+  }
+  const totpKeys = config.totpKeys ?? (embeddedKey as EmbeddedKeyRing).ring;
+
   const stores = await openStores(config);
   logger.info(
     { event: 'server.stores', stores: stores.description },
@@ -38,6 +56,7 @@ async function main(): Promise<void> {
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
     logger,
+    totpKeys,
   });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');

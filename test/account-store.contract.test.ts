@@ -19,11 +19,16 @@ forEachStorePair('Account store contract', (pair) => {
     };
   }
 
+  /** The stores keep what the auth layer sealed without looking inside; any text will do. */
+  function sealed(ciphertext: string): { keyId: string; ciphertext: string } {
+    return { keyId: 'k1', ciphertext };
+  }
+
   async function withActiveTotp(): Promise<string> {
     const { id } = await accounts.createAccount(newAccount());
-    await accounts.setPendingTotp(id, { secret: 'PENDINGSECRET', createdAt: new Date() });
+    await accounts.setPendingTotp(id, { secret: sealed('PENDINGSECRET'), createdAt: new Date() });
     const activated = await accounts.activateTotp(id, {
-      secret: 'PENDINGSECRET',
+      secret: sealed('PENDINGSECRET'),
       acceptedStep: 100,
       backupCodes: [
         { id: 'a1', hash: 'hash-a1' },
@@ -69,16 +74,22 @@ forEachStorePair('Account store contract', (pair) => {
 
   it('activates only the secret that is still pending', async function () {
     const { id } = await accounts.createAccount(newAccount());
-    await accounts.setPendingTotp(id, { secret: 'FIRST', createdAt: new Date() });
-    await accounts.setPendingTotp(id, { secret: 'SECOND', createdAt: new Date() });
+    await accounts.setPendingTotp(id, { secret: sealed('FIRST'), createdAt: new Date() });
+    await accounts.setPendingTotp(id, { secret: sealed('SECOND'), createdAt: new Date() });
     const activation = { acceptedStep: 7, backupCodes: [{ id: 'x', hash: 'h' }], at: new Date() };
 
-    assert.equal(await accounts.activateTotp(id, { ...activation, secret: 'FIRST' }), false);
+    assert.equal(
+      await accounts.activateTotp(id, { ...activation, secret: sealed('FIRST') }),
+      false,
+    );
     assert.equal((await accounts.findById(id))?.totp, null);
 
-    assert.equal(await accounts.activateTotp(id, { ...activation, secret: 'SECOND' }), true);
+    assert.equal(
+      await accounts.activateTotp(id, { ...activation, secret: sealed('SECOND') }),
+      true,
+    );
     const account = await accounts.findById(id);
-    assert.equal(account?.totp?.secret, 'SECOND');
+    assert.deepEqual(account?.totp?.secret, sealed('SECOND'));
     assert.equal(account?.totp?.lastUsedStep, 7);
     assert.equal(account?.pendingTotp, null);
     assert.deepEqual(account?.backupCodes, [{ id: 'x', hash: 'h' }]);
@@ -86,9 +97,9 @@ forEachStorePair('Account store contract', (pair) => {
 
   it('activates once when the same confirmation arrives twice at once', async function () {
     const { id } = await accounts.createAccount(newAccount());
-    await accounts.setPendingTotp(id, { secret: 'DOUBLECLICK', createdAt: new Date() });
+    await accounts.setPendingTotp(id, { secret: sealed('DOUBLECLICK'), createdAt: new Date() });
     const activation = (codeId: string) => ({
-      secret: 'DOUBLECLICK',
+      secret: sealed('DOUBLECLICK'),
       acceptedStep: 42,
       backupCodes: [{ id: codeId, hash: `hash-${codeId}` }],
       at: new Date(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { KeyRing } from '../crypto/key-ring.js';
 import type { Account, AccountStore } from '../stores/account-store.js';
 import { createBackupCodes } from './backup-codes.js';
 import {
@@ -10,17 +11,31 @@ import {
 } from './totp.js';
 
 /**
- * "Get Started": a new secret is kept in the store as pending. It protects nothing until a
- * code from it is accepted, and pressing Get Started again replaces it.
+ * "Get Started": a new secret is kept in the store as pending, sealed under the current key.
+ * It protects nothing until a code from it is accepted, and pressing Get Started again
+ * replaces it.
  */
 export async function startTotpEnrolment(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   now: Date,
 ): Promise<string> {
   const secret = createTotpSecret();
-  await accounts.setPendingTotp(account.id, { secret, createdAt: now });
+  await accounts.setPendingTotp(account.id, {
+    secret: totpKeys.seal(secret, account.id),
+    createdAt: now,
+  });
   return secret;
+}
+
+/**
+ * The pending secret in the clear, for the "Connect your app" window. Throws
+ * SecretUnreadableError when it does not open: no QR code is drawn from it then.
+ */
+export function openPendingSecret(totpKeys: KeyRing, account: Account): string | null {
+  if (account.pendingTotp === null) return null;
+  return totpKeys.open(account.pendingTotp.secret, account.id);
 }
 
 /**
@@ -43,19 +58,21 @@ export type EnrolmentResult =
  */
 export async function confirmTotpEnrolment(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typed: { code: string; setup: string },
   window: CodeWindow,
 ): Promise<EnrolmentResult> {
   const pending = account.pendingTotp;
-  if (pending === null || setupFingerprint(pending.secret) !== typed.setup) {
+  const secret = openPendingSecret(totpKeys, account);
+  if (pending === null || secret === null || setupFingerprint(secret) !== typed.setup) {
     return { ok: false, reason: 'no-pending-secret' };
   }
 
   const code = normalizeCodeInput(typed.code);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
-  const step = await matchTotpCode(pending.secret, code, window);
+  const step = await matchTotpCode(secret, code, window);
   if (step === null) return { ok: false, reason: 'wrong' };
 
   const { codes, records } = await createBackupCodes();
@@ -66,8 +83,8 @@ export async function confirmTotpEnrolment(
     at: window.at,
   };
 
-  // The store activates only if this same secret is still pending: a second tab that pressed
-  // Get Started in between has replaced it, and this confirmation must not win.
+  // The store activates only if this same sealed secret is still pending: a second tab that
+  // pressed Get Started in between has replaced it, and this confirmation must not win.
   if (!(await accounts.activateTotp(account.id, activation))) {
     return { ok: false, reason: 'no-pending-secret' };
   }

@@ -1,3 +1,4 @@
+import type { KeyRing } from '../crypto/key-ring.js';
 import type { Account, AccountStore } from '../stores/account-store.js';
 import {
   createBackupCode,
@@ -23,9 +24,11 @@ export type CodeCheck =
  * Accepts a code from the authenticator app for an account with two-factor on. A code is good
  * once: the store records its time step and refuses that step and earlier ones from then on,
  * so the same code sent twice at once, even to two processes, is accepted by only one.
+ * A secret that does not open throws SecretUnreadableError: no code can pass then.
  */
 export async function verifyTotpForAccount(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typed: string,
   window: CodeWindow,
@@ -35,7 +38,8 @@ export async function verifyTotpForAccount(
   const code = normalizeCodeInput(typed);
   if (!isWellFormedTotpCode(code)) return { ok: false, reason: 'malformed' };
 
-  const step = await matchTotpCode(account.totp.secret, code, window);
+  const secret = totpKeys.open(account.totp.secret, account.id);
+  const step = await matchTotpCode(secret, code, window);
   if (step === null) return { ok: false, reason: 'wrong' };
 
   const recorded = await accounts.recordTotpStep(account.id, step, window.pastSteps);
@@ -76,12 +80,13 @@ export async function useBackupCode(
 /** Either kind of second factor in one field, as on the turn-off form. */
 export async function verifyEitherCode(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typed: string,
   window: CodeWindow,
 ): Promise<CodeCheck> {
   if (isWellFormedTotpCode(normalizeCodeInput(typed))) {
-    return verifyTotpForAccount(accounts, account, typed, window);
+    return verifyTotpForAccount(accounts, totpKeys, account, typed, window);
   }
   return useBackupCode(accounts, account, typed, { replace: false });
 }
@@ -107,11 +112,12 @@ export type DisableResult =
  */
 export async function disableTwoFactor(
   accounts: AccountStore,
+  totpKeys: KeyRing,
   account: Account,
   typedCode: string,
   window: CodeWindow,
 ): Promise<DisableResult> {
-  const check = await verifyEitherCode(accounts, account, typedCode, window);
+  const check = await verifyEitherCode(accounts, totpKeys, account, typedCode, window);
   if (!check.ok) return { ok: false, reason: check.reason };
 
   await accounts.disableTotp(account.id);

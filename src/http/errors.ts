@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import { SecretUnreadableError } from '../crypto/key-ring.js';
 import type { Logger } from '../log.js';
 import { MESSAGES } from '../messages.js';
 import { safeReturnPath } from './session.js';
@@ -90,6 +91,30 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
 
       const retry = req.method === 'POST' && req.path !== '/logout' ? req.originalUrl : '/';
       return renderError(res, 403, 'Please try again', MESSAGES.formExpired, retry);
+    }
+
+    if (error instanceof SecretUnreadableError) {
+      // A stored TOTP secret that does not open (its key left the ring, or the record was
+      // altered): no code can be checked, so the step fails closed. An operator must act; the
+      // customer is told it is on our side, without a stack trace.
+      logger.error(
+        {
+          event: 'two_factor.secret_unreadable',
+          accountId: error.accountId,
+          keyId: error.keyId,
+          reason: error.reason,
+          path: req.path,
+          ip: req.ip,
+        },
+        'TOTP secret could not be opened',
+      );
+      return renderError(
+        res,
+        503,
+        'Two-step verification unavailable',
+        MESSAGES.twoFactorUnavailable,
+        '/',
+      );
     }
 
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,7 +1,12 @@
 import { Router, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { RouteContext } from '../app.js';
-import { confirmTotpEnrolment, setupFingerprint, startTotpEnrolment } from '../auth/enrolment.js';
+import {
+  confirmTotpEnrolment,
+  openPendingSecret,
+  setupFingerprint,
+  startTotpEnrolment,
+} from '../auth/enrolment.js';
 import { disableTwoFactor } from '../auth/second-factor.js';
 import { createOtpauthUri, formatKeyForDisplay, type CodeWindow } from '../auth/totp.js';
 import { readCode, type FieldErrors } from '../forms.js';
@@ -15,7 +20,7 @@ import type { Account } from '../stores/account-store.js';
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
-export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
+export function securityRoutes({ accounts, config, logger, now, totpKeys }: RouteContext): Router {
   const router = Router();
   const recentPassword = requireRecentPassword(config.reauthWindowMs, now);
   const codeWindow = (): CodeWindow => ({ at: now(), pastSteps: config.totpPastSteps });
@@ -26,7 +31,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     account: Account,
     options: { status?: number; errors?: FieldErrors } = {},
   ): Promise<void> {
-    const secret = (account.pendingTotp as { secret: string }).secret;
+    const secret = openPendingSecret(totpKeys, account) as string;
     const uri = createOtpauthUri(config.totpIssuer, account.email, secret);
     const qrDataUri = await QRCode.toDataURL(uri, {
       errorCorrectionLevel: 'M',
@@ -63,7 +68,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       });
     }
 
-    await startTotpEnrolment(accounts, account, now());
+    await startTotpEnrolment(accounts, totpKeys, account, now());
     recordEvent(logger, req, 'two_factor.setup_started', { accountId: account.id });
     res.redirect(303, '/security/two-factor/connect');
   });
@@ -87,6 +92,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const setup = typeof req.body?.setup === 'string' ? req.body.setup : '';
     const result = await confirmTotpEnrolment(
       accounts,
+      totpKeys,
       account,
       { code: values.code, setup },
       codeWindow(),
@@ -135,7 +141,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     const { values, errors } = readCode(req.body, 'code', 'authentication code or backup code');
     if (errors.code) return renderSecurity(res, account, 'disable', { status: 422, errors });
 
-    const result = await disableTwoFactor(accounts, account, values.code, codeWindow());
+    const result = await disableTwoFactor(accounts, totpKeys, account, values.code, codeWindow());
     if (!result.ok) {
       recordEvent(logger, req, 'two_factor.disable_failed', {
         accountId: account.id,

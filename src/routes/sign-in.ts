@@ -46,7 +46,7 @@ interface SecondStep {
 }
 
 export function signInRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, passport, now } = context;
+  const { accounts, config, logger, passport, now, totpKeys } = context;
   const router = Router();
 
   function renderSignIn(res: Response, status: number, locals: Record<string, unknown>): void {
@@ -142,7 +142,7 @@ export function signInRoutes(context: RouteContext): Router {
       label: 'authentication code',
       malformed: MESSAGES.codeMalformed,
       check: (account, typed) =>
-        verifyTotpForAccount(accounts, account, typed, {
+        verifyTotpForAccount(accounts, totpKeys, account, typed, {
           at: now(),
           pastSteps: config.totpPastSteps,
         }),

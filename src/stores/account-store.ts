@@ -9,15 +9,24 @@ export interface BackupCodeRecord {
   hash: string;
 }
 
+/**
+ * A TOTP secret as the stores keep it: AES-256-GCM ciphertext (src/crypto/key-ring.ts) and the
+ * id of the key that sealed it. The stores never see the secret itself.
+ */
+export interface SealedSecret {
+  keyId: string;
+  ciphertext: string;
+}
+
 export interface ActiveTotp {
-  secret: string;
+  secret: SealedSecret;
   enabledAt: Date;
   /** The latest time step whose code was accepted; older and equal steps are refused. */
   lastUsedStep: number;
 }
 
 export interface PendingTotp {
-  secret: string;
+  secret: SealedSecret;
   createdAt: Date;
 }
 
@@ -48,7 +57,7 @@ export interface NewAccount {
 }
 
 export interface TotpActivation {
-  secret: string;
+  secret: SealedSecret;
   acceptedStep: number;
   backupCodes: BackupCodeRecord[];
   at: Date;

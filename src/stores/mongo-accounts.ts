@@ -19,8 +19,9 @@ interface AccountDocument {
   passwordHash: string;
   createdAt: Date;
   sessionGeneration?: string | null;
-  totp: { secret: string; enabledAt: Date; lastUsedStep: number } | null;
-  pendingTotp: { secret: string; createdAt: Date } | null;
+  /** The secret as sealed by the auth layer: ciphertext and the id of its key, never plain. */
+  totp: { keyId: string; ciphertext: string; enabledAt: Date; lastUsedStep: number } | null;
+  pendingTotp: { keyId: string; ciphertext: string; createdAt: Date } | null;
   /** Which set of backup codes is current; codes of any other set are void. */
   backupCodeSet: string | null;
 }
@@ -57,11 +58,14 @@ const accountSchema = new Schema<AccountDocument>(
     createdAt: { type: Date, required: true },
     sessionGeneration: { type: String, default: null },
     totp: {
-      type: new Schema({ secret: String, enabledAt: Date, lastUsedStep: Number }, { _id: false }),
+      type: new Schema(
+        { keyId: String, ciphertext: String, enabledAt: Date, lastUsedStep: Number },
+        { _id: false },
+      ),
       default: null,
     },
     pendingTotp: {
-      type: new Schema({ secret: String, createdAt: Date }, { _id: false }),
+      type: new Schema({ keyId: String, ciphertext: String, createdAt: Date }, { _id: false }),
       default: null,
     },
     backupCodeSet: { type: String, default: null },
@@ -102,13 +106,16 @@ function toAccount(doc: AccountDocument, codes: BackupCodeDocument[]): Account {
     sessionGeneration: doc.sessionGeneration ?? null,
     totp: doc.totp
       ? {
-          secret: doc.totp.secret,
+          secret: { keyId: doc.totp.keyId, ciphertext: doc.totp.ciphertext },
           enabledAt: doc.totp.enabledAt,
           lastUsedStep: doc.totp.lastUsedStep,
         }
       : null,
     pendingTotp: doc.pendingTotp
-      ? { secret: doc.pendingTotp.secret, createdAt: doc.pendingTotp.createdAt }
+      ? {
+          secret: { keyId: doc.pendingTotp.keyId, ciphertext: doc.pendingTotp.ciphertext },
+          createdAt: doc.pendingTotp.createdAt,
+        }
       : null,
     backupCodes: codes.map((code) => ({ id: code.codeId, hash: code.hash })),
   };
@@ -246,12 +253,19 @@ class MongoAccountStore implements AccountStore {
   }
 
   async setPendingTotp(id: string, pending: PendingTotp): Promise<void> {
-    await this.accounts.updateOne({ _id: objectId(id) }, { $set: { pendingTotp: pending } });
+    const { keyId, ciphertext } = pending.secret;
+    await this.accounts.updateOne(
+      { _id: objectId(id) },
+      { $set: { pendingTotp: { keyId, ciphertext, createdAt: pending.createdAt } } },
+    );
   }
 
   async activateTotp(id: string, activation: TotpActivation): Promise<boolean> {
     const current = await this.readTwoFactor(id);
-    if (current?.pendingTotp?.secret !== activation.secret) return false;
+    const { keyId, ciphertext } = activation.secret;
+    if (current?.pendingTotp?.ciphertext !== ciphertext || current.pendingTotp.keyId !== keyId) {
+      return false;
+    }
 
     // Two submissions of the same code (a double click) race here; one claims the step.
     // A new secret has no older steps to use up: only this one's step is claimed.
@@ -262,11 +276,12 @@ class MongoAccountStore implements AccountStore {
     const setId = randomBytes(8).toString('hex');
     await this.insertBackupCodes(id, setId, activation.backupCodes);
     await this.accounts.updateOne(
-      { _id: objectId(id), 'pendingTotp.secret': activation.secret },
+      { _id: objectId(id), 'pendingTotp.ciphertext': ciphertext },
       {
         $set: {
           totp: {
-            secret: activation.secret,
+            keyId,
+            ciphertext,
             enabledAt: activation.at,
             lastUsedStep: activation.acceptedStep,
           },

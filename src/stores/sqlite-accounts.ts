@@ -9,6 +9,7 @@ import {
   type BackupCodeRecord,
   type NewAccount,
   type PendingTotp,
+  type SealedSecret,
   type TotpActivation,
 } from './account-store.js';
 
@@ -21,10 +22,12 @@ interface AccountRow {
   password_hash: string;
   created_at: number;
   session_generation: string | null;
-  totp_secret: string | null;
+  totp_ciphertext: string | null;
+  totp_key_id: string | null;
   totp_enabled_at: number | null;
   totp_last_step: number | null;
-  pending_totp_secret: string | null;
+  pending_totp_ciphertext: string | null;
+  pending_totp_key_id: string | null;
   pending_totp_created_at: number | null;
 }
 
@@ -38,10 +41,12 @@ const SCHEMA = `
     password_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     session_generation TEXT,
-    totp_secret TEXT,
+    totp_ciphertext TEXT,
+    totp_key_id TEXT,
     totp_enabled_at INTEGER,
     totp_last_step INTEGER,
-    pending_totp_secret TEXT,
+    pending_totp_ciphertext TEXT,
+    pending_totp_key_id TEXT,
     pending_totp_created_at INTEGER
   );
   CREATE TABLE IF NOT EXISTS backup_codes (
@@ -52,26 +57,50 @@ const SCHEMA = `
   );
 `;
 
-/** Columns added after the first release of the table, for data files made before them. */
-const ADDED_COLUMNS: Record<string, string> = {
-  session_generation: 'TEXT',
-};
+/** Columns that files from earlier versions lack; added empty when opened. */
+const ADDED_COLUMNS = [
+  'session_generation',
+  'totp_ciphertext',
+  'totp_key_id',
+  'pending_totp_ciphertext',
+  'pending_totp_key_id',
+];
 
-function addMissingColumns(db: Database.Database): void {
-  const present = new Set(
-    db
-      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('accounts')")
-      .all()
-      .map((column) => column.name),
-  );
-  for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
-    if (!present.has(name)) db.exec(`ALTER TABLE accounts ADD COLUMN ${name} ${type}`);
+/**
+ * A file written before the secrets were encrypted keeps them in plain totp_secret columns.
+ * The product was never released with that format, so there is no conversion: a file that
+ * still holds such a secret is refused, and a file without one gets the new columns.
+ */
+function upgradeSchema(db: Database.Database, file: string): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(accounts)').all();
+  const names = new Set(columns.map((column) => column.name));
+
+  if (names.has('totp_secret')) {
+    const plain = db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM accounts
+         WHERE totp_secret IS NOT NULL OR pending_totp_secret IS NOT NULL`,
+      )
+      .get() as { n: number };
+    if (plain.n > 0) {
+      throw new Error(
+        `${file} holds TOTP secrets stored unencrypted by an earlier version; ` +
+          'delete the file (development data) and start again.',
+      );
+    }
+  }
+  for (const column of ADDED_COLUMNS.filter((name) => !names.has(name))) {
+    db.exec(`ALTER TABLE accounts ADD COLUMN ${column} TEXT`);
   }
 }
 
+function sealed(ciphertext: string | null, keyId: string | null): SealedSecret | null {
+  return ciphertext !== null && keyId !== null ? { keyId, ciphertext } : null;
+}
+
 function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
-  const totpActive = row.totp_secret !== null && row.totp_enabled_at !== null;
-  const pending = row.pending_totp_secret !== null && row.pending_totp_created_at !== null;
+  const totpSecret = sealed(row.totp_ciphertext, row.totp_key_id);
+  const pendingSecret = sealed(row.pending_totp_ciphertext, row.pending_totp_key_id);
 
   return {
     id: row.id,
@@ -82,19 +111,18 @@ function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
     passwordHash: row.password_hash,
     createdAt: new Date(row.created_at),
     sessionGeneration: row.session_generation,
-    totp: totpActive
-      ? {
-          secret: row.totp_secret as string,
-          enabledAt: new Date(row.totp_enabled_at as number),
-          lastUsedStep: row.totp_last_step ?? 0,
-        }
-      : null,
-    pendingTotp: pending
-      ? {
-          secret: row.pending_totp_secret as string,
-          createdAt: new Date(row.pending_totp_created_at as number),
-        }
-      : null,
+    totp:
+      totpSecret !== null && row.totp_enabled_at !== null
+        ? {
+            secret: totpSecret,
+            enabledAt: new Date(row.totp_enabled_at),
+            lastUsedStep: row.totp_last_step ?? 0,
+          }
+        : null,
+    pendingTotp:
+      pendingSecret !== null && row.pending_totp_created_at !== null
+        ? { secret: pendingSecret, createdAt: new Date(row.pending_totp_created_at) }
+        : null,
     backupCodes,
   };
 }
@@ -106,11 +134,12 @@ function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
  */
 export function openSqliteAccountStore(dataDir: string): AccountStore {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'accounts.sqlite'));
+  const file = path.join(dataDir, 'accounts.sqlite');
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
-  addMissingColumns(db);
+  upgradeSchema(db, file);
 
   const selectById = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const selectByEmail = db.prepare<[string], AccountRow>(
@@ -125,26 +154,29 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
        @createdAt)`,
   );
   const updatePending = db.prepare(
-    'UPDATE accounts SET pending_totp_secret = ?, pending_totp_created_at = ? WHERE id = ?',
+    `UPDATE accounts SET pending_totp_ciphertext = ?, pending_totp_key_id = ?,
+       pending_totp_created_at = ? WHERE id = ?`,
   );
   const updateActivate = db.prepare(
-    `UPDATE accounts SET totp_secret = pending_totp_secret, totp_enabled_at = ?,
-       totp_last_step = ?, pending_totp_secret = NULL, pending_totp_created_at = NULL
-     WHERE id = ? AND pending_totp_secret = ?`,
+    `UPDATE accounts SET totp_ciphertext = pending_totp_ciphertext,
+       totp_key_id = pending_totp_key_id, totp_enabled_at = ?, totp_last_step = ?,
+       pending_totp_ciphertext = NULL, pending_totp_key_id = NULL, pending_totp_created_at = NULL
+     WHERE id = ? AND pending_totp_ciphertext = ? AND pending_totp_key_id = ?`,
   );
   const updateDisable = db.prepare(
-    `UPDATE accounts SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
-       pending_totp_secret = NULL, pending_totp_created_at = NULL WHERE id = ?`,
+    `UPDATE accounts SET totp_ciphertext = NULL, totp_key_id = NULL, totp_enabled_at = NULL,
+       totp_last_step = NULL, pending_totp_ciphertext = NULL, pending_totp_key_id = NULL,
+       pending_totp_created_at = NULL WHERE id = ?`,
   );
   const updateStep = db.prepare(
     `UPDATE accounts SET totp_last_step = ?
-     WHERE id = ? AND totp_secret IS NOT NULL AND COALESCE(totp_last_step, 0) < ?`,
+     WHERE id = ? AND totp_ciphertext IS NOT NULL AND COALESCE(totp_last_step, 0) < ?`,
   );
   const deleteCodes = db.prepare('DELETE FROM backup_codes WHERE account_id = ?');
   const deleteCode = db.prepare('DELETE FROM backup_codes WHERE account_id = ? AND id = ?');
   const insertCode = db.prepare('INSERT INTO backup_codes (account_id, id, hash) VALUES (?, ?, ?)');
   const selectTotpActive = db.prepare<[string], { active: number }>(
-    'SELECT totp_secret IS NOT NULL AS active FROM accounts WHERE id = ?',
+    'SELECT totp_ciphertext IS NOT NULL AS active FROM accounts WHERE id = ?',
   );
   const updateSessionGeneration = db.prepare(
     'UPDATE accounts SET session_generation = ? WHERE id = ?',
@@ -170,7 +202,8 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
       activation.at.getTime(),
       activation.acceptedStep,
       id,
-      activation.secret,
+      activation.secret.ciphertext,
+      activation.secret.keyId,
     ).changes;
     if (changed !== 1) return false;
 
@@ -210,7 +243,8 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
     },
 
     async setPendingTotp(id: string, pending: PendingTotp): Promise<void> {
-      updatePending.run(pending.secret, pending.createdAt.getTime(), id);
+      const { ciphertext, keyId } = pending.secret;
+      updatePending.run(ciphertext, keyId, pending.createdAt.getTime(), id);
     },
 
     async activateTotp(id: string, activation: TotpActivation): Promise<boolean> {

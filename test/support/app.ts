@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { readConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { KeyRing } from '../../src/crypto/key-ring.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import type { SealedSecret } from '../../src/stores/account-store.js';
 import type { OpenedStores } from './stores.js';
 
 /**
@@ -28,20 +30,38 @@ export class TestClock {
   }
 }
 
+/** A fixed key for the tests' TOTP secrets, in TOTP_ENCRYPTION_KEY's form. */
+export const TEST_TOTP_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
+
+/** What the store keeps for a secret, opened with the tests' key; null when nothing is kept. */
+export function openStoredSecret(
+  stored: { secret: SealedSecret } | null | undefined,
+  accountId: string | undefined,
+): string | null {
+  if (!stored || accountId === undefined) return null;
+  return KeyRing.parse(TEST_TOTP_KEY).open(stored.secret, accountId);
+}
+
 export function testConfig(env: Record<string, string> = {}): Config {
-  return readConfig({ SESSION_SECRET: 'test-secret-that-is-at-least-32-characters', ...env });
+  return readConfig({
+    SESSION_SECRET: 'test-secret-that-is-at-least-32-characters',
+    TOTP_ENCRYPTION_KEY: TEST_TOTP_KEY,
+    ...env,
+  });
 }
 
 export function buildApp(
   stores: OpenedStores,
   clock: TestClock,
   config: Config = testConfig(),
+  logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
 ): Express {
   return createApp({
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger,
     now: clock.now,
+    totpKeys: config.totpKeys ?? KeyRing.parse(TEST_TOTP_KEY),
   });
 }

@@ -23,7 +23,8 @@ export class Customer {
   sessionCookie: string | null = null;
 
   constructor(
-    app: Express,
+    /** The app in this process, or the address of a server process. */
+    app: Express | string,
     private readonly cookieName = 'sid',
   ) {
     this.agent = request.agent(app);

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import session, { type Store } from 'express-session';
+import mongoose from 'mongoose';
 import { createClient } from 'redis';
-import type { AccountStore } from '../../src/stores/account-store.js';
+import type { AccountStore, SealedSecret } from '../../src/stores/account-store.js';
 import { openMongoAccountStore } from '../../src/stores/mongo-accounts.js';
 import { openSqliteAccountStore } from '../../src/stores/sqlite-accounts.js';
 import { openRedisSessionStore } from '../../src/stores/open-stores.js';
@@ -21,7 +23,88 @@ export interface OpenedStores {
   holdsSession(cookieValue: string): Promise<boolean>;
   /** What the store keeps for the session behind this cookie value, or null. */
   readSession(cookieValue: string): Promise<Record<string, unknown> | null>;
+  /** The account records as the database server keeps them, read and written around the app. */
+  raw: RawAccounts;
   close(): Promise<void>;
+}
+
+export interface StoredTotp {
+  active: SealedSecret | null;
+  pending: SealedSecret | null;
+}
+
+export interface RawAccounts {
+  /** The whole stored row or document of the account, as JSON text. */
+  recordText(emailNormalized: string): Promise<string>;
+  /** The key id and ciphertext fields exactly as stored. */
+  totpFields(emailNormalized: string): Promise<StoredTotp>;
+  /** Overwrites the stored active secret's fields, as someone with database access could. */
+  writeActiveTotp(emailNormalized: string, sealed: SealedSecret): Promise<void>;
+}
+
+/** Straight from the SQLite file with a connection of its own, not through the store. */
+function rawSqlite(file: string): RawAccounts {
+  const row = (email: string): Record<string, unknown> => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const found = db.prepare('SELECT * FROM accounts WHERE email_normalized = ?').get(email);
+      return (found ?? {}) as Record<string, unknown>;
+    } finally {
+      db.close();
+    }
+  };
+  const sealed = (ciphertext: unknown, keyId: unknown): SealedSecret | null =>
+    typeof ciphertext === 'string' && typeof keyId === 'string' ? { keyId, ciphertext } : null;
+
+  return {
+    async recordText(email) {
+      return JSON.stringify(row(email));
+    },
+    async totpFields(email) {
+      const found = row(email);
+      return {
+        active: sealed(found.totp_ciphertext, found.totp_key_id),
+        pending: sealed(found.pending_totp_ciphertext, found.pending_totp_key_id),
+      };
+    },
+    async writeActiveTotp(email, { keyId, ciphertext }) {
+      const db = new Database(file);
+      try {
+        db.prepare(
+          'UPDATE accounts SET totp_ciphertext = ?, totp_key_id = ? WHERE email_normalized = ?',
+        ).run(ciphertext, keyId, email);
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+/** Straight from the MongoDB collection through the driver, without the store's schema. */
+function rawMongo(connection: mongoose.Connection): RawAccounts {
+  const collection = () => connection.collection('accounts');
+  const sealed = (field: unknown): SealedSecret | null => {
+    const { keyId, ciphertext } = (field ?? {}) as Record<string, unknown>;
+    return typeof ciphertext === 'string' && typeof keyId === 'string'
+      ? { keyId, ciphertext }
+      : null;
+  };
+
+  return {
+    async recordText(email) {
+      return JSON.stringify(await collection().findOne({ emailNormalized: email }));
+    },
+    async totpFields(email) {
+      const found = await collection().findOne({ emailNormalized: email });
+      return { active: sealed(found?.totp), pending: sealed(found?.pendingTotp) };
+    },
+    async writeActiveTotp(email, { keyId, ciphertext }) {
+      await collection().updateOne(
+        { emailNormalized: email },
+        { $set: { 'totp.keyId': keyId, 'totp.ciphertext': ciphertext } },
+      );
+    },
+  };
 }
 
 export interface StorePair {
@@ -67,6 +150,7 @@ function embedded(): StorePair {
         holdsSession: async (cookieValue) =>
           (await readSession(sessionStore, cookieValue)) !== null,
         readSession: (cookieValue) => readSession(sessionStore, cookieValue),
+        raw: rawSqlite(path.join(dir, 'accounts.sqlite')),
         async close() {
           await accounts.close();
           rmSync(dir, { recursive: true, force: true });
@@ -92,7 +176,9 @@ export function services(): StorePair {
     async open(): Promise<OpenedStores> {
       // A database of its own per suite, so suites never see each other's accounts.
       const database = `client_area_test_${randomBytes(4).toString('hex')}`;
-      const accounts = await openMongoAccountStore(withDatabase(mongodbUri as string, database));
+      const uri = withDatabase(mongodbUri as string, database);
+      const accounts = await openMongoAccountStore(uri);
+      const rawConnection = await mongoose.createConnection(uri).asPromise();
       const sessions = await openRedisSessionStore(redisUrl as string);
       const inspector = createClient({ url: redisUrl as string });
       await inspector.connect();
@@ -101,6 +187,7 @@ export function services(): StorePair {
         accounts,
         sessionStore: allowManyApps(sessions.store),
         readSession: (cookieValue) => readSession(sessions.store, cookieValue),
+        raw: rawMongo(rawConnection),
         async holdsSession(cookieValue) {
           // Asked of Redis itself, not through the store, to see what really is kept there.
           const key = `client-area:sess:${sessionIdFromCookie(cookieValue)}`;
@@ -110,6 +197,7 @@ export function services(): StorePair {
           await inspector.flushDb();
           await inspector.quit();
           await sessions.close();
+          await rawConnection.close();
           await accounts.close();
         },
       };
