@@ -10,6 +10,11 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
 import { checkPassword } from './auth/sign-in.js';
+import {
+  createGuessingLimits,
+  DEFAULT_GUESSING_LIMITS,
+  type GuessingLimits,
+} from './auth/guessing-limits.js';
 import { noStore } from './http/guards.js';
 import { handleErrors, handleNotFound, refuseOtherMethods } from './http/errors.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -24,6 +29,8 @@ export interface AppDependencies {
   logger: Logger;
   /** The server clock; tests pass their own to step through time. */
   now?: () => Date;
+  /** Limits on wrong guesses; in this process only when left out, which production refuses. */
+  guessingLimits?: GuessingLimits;
 }
 
 export type PassportInstance = InstanceType<typeof passportModule.Passport>;
@@ -35,6 +42,7 @@ export interface RouteContext {
   logger: Logger;
   passport: PassportInstance;
   now: () => Date;
+  guessingLimits: GuessingLimits;
 }
 
 const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -71,6 +79,12 @@ function createPassport(accounts: AccountStore): PassportInstance {
 export function createApp(deps: AppDependencies): Express {
   const { config, accounts, sessionStore, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const guessingLimits = deps.guessingLimits ?? createGuessingLimits(DEFAULT_GUESSING_LIMITS, null);
+  // Counts kept in one process would give an attacker a fresh budget on every process and
+  // after every restart, so production takes only limits kept in Redis.
+  if (config.production && !guessingLimits.shared) {
+    throw new Error('In production the guessing limits must be kept in Redis.');
+  }
   const passport = createPassport(accounts);
   const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
   const app = express();
@@ -138,7 +152,7 @@ export function createApp(deps: AppDependencies): Express {
   // After the page locals, so a form refused for its token can be shown again with a new one.
   app.use(csrf.csrfSynchronisedProtection);
 
-  const context: RouteContext = { accounts, config, logger, passport, now };
+  const context: RouteContext = { accounts, config, logger, passport, now, guessingLimits };
   app.use(registrationRoutes(context));
   app.use(signInRoutes(context));
   app.use(clientAreaRoutes());

@@ -50,6 +50,14 @@ const SCHEMA = `
   );
 `;
 
+// A table of its own, so a file made before this count existed gains it on opening.
+const FAILURES_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS second_factor_failures (
+    account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    count INTEGER NOT NULL
+  );
+`;
+
 function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
   const totpActive = row.totp_secret !== null && row.totp_enabled_at !== null;
   const pending = row.pending_totp_secret !== null && row.pending_totp_created_at !== null;
@@ -90,6 +98,7 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  db.exec(FAILURES_SCHEMA);
 
   const selectById = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const selectByEmail = db.prepare<[string], AccountRow>(
@@ -122,6 +131,15 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   const deleteCodes = db.prepare('DELETE FROM backup_codes WHERE account_id = ?');
   const deleteCode = db.prepare('DELETE FROM backup_codes WHERE account_id = ? AND id = ?');
   const insertCode = db.prepare('INSERT INTO backup_codes (account_id, id, hash) VALUES (?, ?, ?)');
+
+  const recordFailure = db.prepare(
+    `INSERT INTO second_factor_failures (account_id, count) VALUES (?, 1)
+     ON CONFLICT (account_id) DO UPDATE SET count = count + 1 RETURNING count`,
+  );
+  const countFailures = db.prepare<[string], { count: number }>(
+    'SELECT count FROM second_factor_failures WHERE account_id = ?',
+  );
+  const clearFailures = db.prepare('DELETE FROM second_factor_failures WHERE account_id = ?');
 
   const activate = db.transaction((id: string, activation: TotpActivation): boolean => {
     const changed = updateActivate.run(
@@ -189,6 +207,19 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
 
     async close(): Promise<void> {
       db.close();
+    },
+
+    // One statement each, so concurrent failures are each counted once.
+    async recordSecondFactorFailure(id: string): Promise<number> {
+      return (recordFailure.get(id) as { count: number }).count;
+    },
+
+    async countSecondFactorFailures(id: string): Promise<number> {
+      return countFailures.get(id)?.count ?? 0;
+    },
+
+    async clearSecondFactorFailures(id: string): Promise<void> {
+      clearFailures.run(id);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { readConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
+import type { GuessingLimits } from '../../src/auth/guessing-limits.js';
 import type { OpenedStores } from './stores.js';
 
 /**
@@ -36,11 +37,13 @@ export function buildApp(
   stores: OpenedStores,
   clock: TestClock,
   config: Config = testConfig(),
+  guessingLimits: GuessingLimits = stores.guessingLimits(),
 ): Express {
   return createApp({
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
+    guessingLimits,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     now: clock.now,
   });

@@ -8,6 +8,12 @@ import type { AccountStore } from '../../src/stores/account-store.js';
 import { openMongoAccountStore } from '../../src/stores/mongo-accounts.js';
 import { openSqliteAccountStore } from '../../src/stores/sqlite-accounts.js';
 import { openRedisSessionStore } from '../../src/stores/open-stores.js';
+import {
+  createGuessingLimits,
+  DEFAULT_GUESSING_LIMITS,
+  type GuessingLimits,
+  type GuessingLimitSettings,
+} from '../../src/auth/guessing-limits.js';
 
 /**
  * The two store pairs every flow runs against: the embedded default (SQLite + in-process
@@ -17,6 +23,8 @@ import { openRedisSessionStore } from '../../src/stores/open-stores.js';
 export interface OpenedStores {
   accounts: AccountStore;
   sessionStore: Store;
+  /** Guessing limits as the pair keeps them: in this process, or in the pair's Redis. */
+  guessingLimits(settings?: GuessingLimitSettings): GuessingLimits;
   /** Whether the store still holds the session behind this cookie value. */
   holdsSession(cookieValue: string): Promise<boolean>;
   /** What the store keeps for the session behind this cookie value, or null. */
@@ -64,6 +72,8 @@ function embedded(): StorePair {
       return {
         accounts,
         sessionStore,
+        guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
+          createGuessingLimits(settings, null),
         holdsSession: async (cookieValue) =>
           (await readSession(sessionStore, cookieValue)) !== null,
         readSession: (cookieValue) => readSession(sessionStore, cookieValue),
@@ -100,6 +110,8 @@ export function services(): StorePair {
       return {
         accounts,
         sessionStore: allowManyApps(sessions.store),
+        guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
+          createGuessingLimits(settings, sessions.client),
         readSession: (cookieValue) => readSession(sessions.store, cookieValue),
         async holdsSession(cookieValue) {
           // Asked of Redis itself, not through the store, to see what really is kept there.
