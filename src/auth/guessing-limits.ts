@@ -113,7 +113,8 @@ function secondsUntil(result: RateLimiterRes): number {
 /**
  * Takes one try from each budget. Taking before checking, rather than looking first and
  * counting after, means requests sent all at once cannot all slip through on the same count.
- * Only a wrong guess keeps its try; the others give it back.
+ * Only a wrong guess keeps its try; the others give it back. The first budget is the one
+ * closest to the guesser, which a right guess also clears.
  */
 async function takeTries(pairs: Array<[Budget, string]>): Promise<Guess> {
   const settled = await Promise.allSettled(
@@ -122,14 +123,17 @@ async function takeTries(pairs: Array<[Budget, string]>): Promise<Guess> {
   const taken: Taken[] = [];
   const refused: Array<{ budget: Budget; result: RateLimiterRes }> = [];
 
-  settled.forEach((outcome, index) => {
+  for (const [index, outcome] of settled.entries()) {
     const [budget, key] = pairs[index] as [Budget, string];
-    if (outcome.status === 'fulfilled') return taken.push({ budget, key, result: outcome.value });
+    if (outcome.status === 'fulfilled') {
+      taken.push({ budget, key, result: outcome.value });
+      continue;
+    }
 
     // Anything but a refusal is the store failing; the guess is not checked (fails closed).
     if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
     refused.push({ budget, result: outcome.reason });
-  });
+  }
 
   const giveBack = async (): Promise<void> => {
     await Promise.all(taken.map(({ budget, key }) => budget.limiter.reward(key)));
