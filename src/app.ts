@@ -11,6 +11,11 @@ import type { KeyRing } from './crypto/key-ring.js';
 import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
 import { checkPassword } from './auth/sign-in.js';
+import {
+  createGuessingLimits,
+  DEFAULT_GUESSING_LIMITS,
+  type GuessingLimits,
+} from './auth/guessing-limits.js';
 import { noStore } from './http/guards.js';
 import { enforceSessionLifetime } from './http/session-lifetime.js';
 import { handleErrors, handleNotFound, refuseOtherMethods } from './http/errors.js';
@@ -31,6 +36,8 @@ export interface AppDependencies {
   totpKeys: KeyRing;
   /** The server clock; tests pass their own to step through time. */
   now?: () => Date;
+  /** Limits on wrong guesses; in this process only when left out, which production refuses. */
+  guessingLimits?: GuessingLimits;
 }
 
 export type PassportInstance = InstanceType<typeof passportModule.Passport>;
@@ -43,6 +50,7 @@ export interface RouteContext {
   passport: PassportInstance;
   now: () => Date;
   totpKeys: KeyRing;
+  guessingLimits: GuessingLimits;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -78,6 +86,12 @@ function createPassport(accounts: AccountStore): PassportInstance {
 export function createApp(deps: AppDependencies): Express {
   const { config, accounts, sessionStore, logger, totpKeys } = deps;
   const now = deps.now ?? (() => new Date());
+  const guessingLimits = deps.guessingLimits ?? createGuessingLimits(DEFAULT_GUESSING_LIMITS, null);
+  // Counts kept in one process would give an attacker a fresh budget on every process and
+  // after every restart, so production takes only limits kept in Redis.
+  if (config.production && !guessingLimits.shared) {
+    throw new Error('In production the guessing limits must be kept in Redis.');
+  }
   const passport = createPassport(accounts);
   const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
   const app = express();
@@ -154,7 +168,15 @@ export function createApp(deps: AppDependencies): Express {
   // After the page locals, so a form refused for its token can be shown again with a new one.
   app.use(csrf.csrfSynchronisedProtection);
 
-  const context: RouteContext = { accounts, config, logger, passport, now, totpKeys };
+  const context: RouteContext = {
+    accounts,
+    config,
+    logger,
+    passport,
+    now,
+    totpKeys,
+    guessingLimits,
+  };
   app.use(registrationRoutes(context));
   app.use(signInRoutes(context));
   app.use(clientAreaRoutes());

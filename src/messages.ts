@@ -1,3 +1,16 @@
+/** "12 minutes", "45 seconds": how long until a pause ends, rounded up. */
+function waitLength(seconds: number): string {
+  const [amount, unit] = seconds < 60 ? [seconds, 'second'] : [Math.ceil(seconds / 60), 'minute'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
+}
+
+/** "15-minute", "1-hour": the length of a pause, as the customer will meet it. */
+function pauseLength(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}-hour`;
+  if (seconds % 60 === 0) return `${seconds / 60}-minute`;
+  return `${seconds}-second`;
+}
+
 /**
  * Every sentence a customer can be shown about a problem, in one place. Help articles and
  * tests quote these words, so change them deliberately.
@@ -32,4 +45,10 @@ export const MESSAGES = {
   twoFactorUnavailable:
     'Two-step verification is unavailable at the moment, so nothing was changed. ' +
     'Try again later, or contact support if this goes on.',
+  triesLeft: (tries: number, pauseSeconds: number) =>
+    `${tries} ${tries === 1 ? 'try' : 'tries'} left before a ${pauseLength(pauseSeconds)} pause.`,
+  tooManyAttempts: (seconds: number) => `Too many attempts. Try again in ${waitLength(seconds)}.`,
+  appCodesLocked:
+    'Codes from your app are no longer accepted for this account after too many wrong codes. ' +
+    'Use a backup code to sign in, or contact support.',
 } as const;

@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
+    guessingLimits: stores.guessingLimits,
     logger,
     totpKeys,
   });

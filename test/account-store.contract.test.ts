@@ -199,4 +199,22 @@ forEachStorePair('Account store contract', (pair) => {
 
     assert.equal((await accounts.findById(id))?.sessionGeneration, 'generation-2');
   });
+
+  it('NIST 3.2.2: counts consecutive second-factor failures per account, each of simultaneous ones, until cleared', async function () {
+    const id = await withActiveTotp();
+    const other = await withActiveTotp();
+    assert.equal(await accounts.countSecondFactorFailures(id), 0);
+
+    assert.equal(await accounts.recordSecondFactorFailure(id), 1);
+    const racing = await Promise.all(
+      Array.from({ length: 10 }, () => accounts.recordSecondFactorFailure(id)),
+    );
+
+    assert.equal(Math.max(...racing), 11, 'the last to land sees every one');
+    assert.equal(await accounts.countSecondFactorFailures(id), 11);
+    assert.equal(await accounts.countSecondFactorFailures(other), 0, 'per account');
+    await accounts.clearSecondFactorFailures(id);
+    assert.equal(await accounts.countSecondFactorFailures(id), 0);
+    assert.equal(await accounts.recordSecondFactorFailure(id), 1);
+  });
 });

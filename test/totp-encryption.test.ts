@@ -132,7 +132,9 @@ forEachStorePair('TOTP secrets encrypted at rest', (pair) => {
   it('ASVS V13.3.1: a secret whose key id is no longer configured fails closed, logged without key material', async function () {
     const underA = await enrolled(appWithKeys(KEY_A));
     const { logger, lines } = memoryLogger();
-    const withoutA = buildApp(stores(), clock, testConfig({ TOTP_ENCRYPTION_KEY: KEY_B }), logger);
+    const withoutA = buildApp(stores(), clock, testConfig({ TOTP_ENCRYPTION_KEY: KEY_B }), {
+      logger,
+    });
 
     const customer = await signInWithCode(withoutA, underA.person, underA.secret);
 

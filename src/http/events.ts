@@ -21,13 +21,20 @@ export type SecurityEvent =
   | 'two_factor.disable_failed'
   | 'two_factor.disabled'
   | 'backup_code.used'
-  | 'backup_codes.renewed';
+  | 'backup_codes.renewed'
+  | 'sign_in.rate_limited'
+  | 'two_factor.locked';
 
 export interface EventFields {
   accountId?: string;
   reason?: string;
   method?: string;
   remaining?: number;
+  /** Which guessing limit paused the step, and for how long. */
+  limit?: string;
+  retryAfterSeconds?: number;
+  /** Consecutive wrong second factors so far. */
+  failures?: number;
 }
 
 /** Logs who did what from where, and why it failed; never a password, code or secret. */

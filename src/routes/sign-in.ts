@@ -3,6 +3,12 @@ import type { PassportInstance, RouteContext } from '../app.js';
 import { formatBackupCode } from '../auth/backup-codes.js';
 import { beginSecondFactor, isSecondFactorExpired, type PasswordCheck } from '../auth/sign-in.js';
 import { useBackupCode, verifyTotpForAccount, type CodeCheck } from '../auth/second-factor.js';
+import {
+  checkPasswordWithinLimits,
+  checkSecondFactorWithinLimits,
+  type LimitedCodeCheck,
+  type TriesLeft,
+} from '../auth/limited-checks.js';
 import { readCode, readCredentials } from '../forms.js';
 import { recordEvent } from '../http/events.js';
 import { redirectIfSignedIn } from '../http/guards.js';
@@ -46,8 +52,20 @@ interface SecondStep {
 }
 
 export function signInRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, passport, now, totpKeys } = context;
+  const { accounts, config, logger, passport, now, totpKeys, guessingLimits } = context;
   const router = Router();
+
+  /** Says how many tries remain once few do; earlier it would only be noise. */
+  function withTriesLeft(message: string, left: TriesLeft): string {
+    if (left.triesLeft > guessingLimits.settings.warnAtTriesLeft) return message;
+    return `${message} ${MESSAGES.triesLeft(left.triesLeft, left.pauseSeconds)}`;
+  }
+
+  /** A pause: 429 with Retry-After, and the sentence for the page saying when to come back. */
+  function pausedFor(res: Response, retryAfterSeconds: number): string {
+    res.set('Retry-After', String(retryAfterSeconds));
+    return MESSAGES.tooManyAttempts(retryAfterSeconds);
+  }
 
   function renderSignIn(res: Response, status: number, locals: Record<string, unknown>): void {
     res.status(status).render('login', { title: 'Sign in', next: '/', ...locals });
@@ -115,10 +133,24 @@ export function signInRoutes(context: RouteContext): Router {
 
     if (Object.keys(errors).length > 0) return renderSignIn(res, 422, { ...page, errors });
 
-    const check = await authenticatePassword(passport, req, res);
+    const check = await checkPasswordWithinLimits(
+      guessingLimits,
+      { ip: req.ip ?? 'unknown', email: values.email },
+      () => authenticatePassword(passport, req, res),
+    );
+    if (!check.ok && check.reason === 'paused') {
+      if (check.wrongGuess) {
+        recordEvent(logger, req, 'sign_in.password_failed', { reason: check.wrongGuess });
+      }
+      const { limit, retryAfterSeconds } = check;
+      recordEvent(logger, req, 'sign_in.rate_limited', { limit, retryAfterSeconds });
+      const message = pausedFor(res, retryAfterSeconds);
+      return renderSignIn(res, 429, { ...page, errors: { form: message } });
+    }
     if (!check.ok) {
       recordEvent(logger, req, 'sign_in.password_failed', { reason: check.reason });
-      return renderSignIn(res, 401, { ...page, errors: { form: MESSAGES.signInFailed } });
+      const message = withTriesLeft(MESSAGES.signInFailed, check);
+      return renderSignIn(res, 401, { ...page, errors: { form: message } });
     }
 
     const { account } = check;
@@ -159,38 +191,75 @@ export function signInRoutes(context: RouteContext): Router {
     },
   ];
 
+  function renderStep(res: Response, step: SecondStep, status: number, message: string): void {
+    res.status(status).render(step.view, { title: step.title, errors: { [step.field]: message } });
+  }
+
+  /** Logs a refused code with why, and answers with the status and words for that reason. */
+  function refuseCode(
+    req: Request,
+    res: Response,
+    step: SecondStep,
+    account: Account,
+    check: Exclude<LimitedCodeCheck, { ok: true }>,
+  ): void {
+    const { method } = step;
+    const accountId = account.id;
+    const reason = check.wrongGuess ? 'wrong' : check.reason;
+
+    if (check.reason === 'replayed' && method === 'totp') {
+      // The right code, already used: by this customer a moment ago, or by someone who
+      // watched it being typed and also has the password.
+      recordEvent(logger, req, 'sign_in.second_factor_replayed', { accountId });
+      return renderStep(res, step, 401, MESSAGES.codeReplayed);
+    }
+    recordEvent(logger, req, 'sign_in.second_factor_failed', { accountId, method, reason });
+    if (check.lockedNow) {
+      recordEvent(logger, req, 'two_factor.locked', { accountId, failures: check.failures });
+    }
+
+    switch (check.reason) {
+      case 'paused': {
+        const { limit, retryAfterSeconds } = check;
+        recordEvent(logger, req, 'sign_in.rate_limited', { accountId, limit, retryAfterSeconds });
+        return renderStep(res, step, 429, pausedFor(res, retryAfterSeconds));
+      }
+      case 'locked':
+        // The form stays, but every app code is refused, a right one too.
+        return renderStep(res, step, 403, MESSAGES.appCodesLocked);
+      case 'malformed':
+        return renderStep(res, step, 422, step.malformed);
+      case 'wrong':
+        return renderStep(res, step, 401, withTriesLeft(MESSAGES.codeNotAccepted, check));
+      default:
+        return renderStep(res, step, 401, MESSAGES.codeNotAccepted);
+    }
+  }
+
   for (const step of secondSteps) {
-    router.get(step.path, requirePendingSecondFactor, (_req, res) => {
-      res.render(step.view, { title: step.title });
+    router.get(step.path, requirePendingSecondFactor, async (_req, res) => {
+      const account = res.locals.pendingAccount as Account;
+      const failures = await accounts.countSecondFactorFailures(account.id);
+
+      // App codes locked: say so before the customer types one, and point to backup codes.
+      const locked =
+        step.method === 'totp' && failures >= guessingLimits.settings.secondFactorLockAfter;
+      const errors = locked ? { form: MESSAGES.appCodesLocked } : {};
+      res.render(step.view, { title: step.title, errors });
     });
 
     router.post(step.path, requirePendingSecondFactor, async (req, res) => {
       const account = res.locals.pendingAccount as Account;
       const { values, errors } = readCode(req.body, step.field, step.label);
-      const refuse = (status: number, message: string): void => {
-        res
-          .status(status)
-          .render(step.view, { title: step.title, errors: { [step.field]: message } });
-      };
+      if (errors.code) return renderStep(res, step, 422, errors.code);
 
-      if (errors.code) return refuse(422, errors.code);
-
-      const check = await step.check(account, values.code);
-      if (!check.ok && check.reason === 'replayed' && step.method === 'totp') {
-        // The right code, already used: by this customer a moment ago, or by someone who
-        // watched it being typed and also has the password.
-        recordEvent(logger, req, 'sign_in.second_factor_replayed', { accountId: account.id });
-        return refuse(401, MESSAGES.codeReplayed);
-      }
-      if (!check.ok) {
-        recordEvent(logger, req, 'sign_in.second_factor_failed', {
-          accountId: account.id,
-          method: step.method,
-          reason: check.reason,
-        });
-        const malformed = check.reason === 'malformed';
-        return refuse(malformed ? 422 : 401, malformed ? step.malformed : MESSAGES.codeNotAccepted);
-      }
+      const check = await checkSecondFactorWithinLimits(
+        { accounts, limits: guessingLimits },
+        account,
+        step.method,
+        () => step.check(account, values.code),
+      );
+      if (!check.ok) return refuseCode(req, res, step, account, check);
 
       const returnTo = req.session.pendingSecondFactor?.returnTo ?? '/';
       if (check.method === 'totp') {

@@ -105,4 +105,12 @@ export interface AccountStore {
   setSessionGeneration(id: string, generation: string): Promise<void>;
 
   close(): Promise<void>;
+
+  // Consecutive wrong second factors (NIST SP 800-63B-4 3.2.2). Kept per account, apart from
+  // any sign-in attempt, so starting a new sign-in does not start the count again.
+  /** Counts one more wrong code or backup code; returns the count including it. */
+  recordSecondFactorFailure(id: string): Promise<number>;
+  countSecondFactorFailures(id: string): Promise<number>;
+  /** After a right code or backup code: the count starts again from zero. */
+  clearSecondFactorFailures(id: string): Promise<void>;
 }

@@ -43,6 +43,17 @@ interface ClaimDocument {
   step: number | null;
 }
 
+/**
+ * One wrong second factor. A document per failure, counted, rather than a number raised with
+ * $inc: FerretDB does not promise that concurrent $inc updates all land, while every insert
+ * does, so failures sent all at once are each counted.
+ */
+interface SecondFactorFailureDocument {
+  _id: string;
+  accountId: string;
+  at: Date;
+}
+
 const DUPLICATE_KEY = 11000;
 
 /** Time-step claims this far behind the latest can no longer be replayed, so they are pruned. */
@@ -94,6 +105,15 @@ const claimSchema = new Schema<ClaimDocument>(
   { collection: 'claims', versionKey: false, autoIndex: false },
 );
 
+const failureSchema = new Schema<SecondFactorFailureDocument>(
+  {
+    _id: { type: String, required: true },
+    accountId: { type: String, required: true, index: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'second_factor_failures', versionKey: false, autoIndex: false },
+);
+
 function toAccount(doc: AccountDocument, codes: BackupCodeDocument[]): Account {
   return {
     id: doc._id.toHexString(),
@@ -143,6 +163,7 @@ class MongoAccountStore implements AccountStore {
     private readonly accounts: Model<AccountDocument>,
     private readonly backupCodes: Model<BackupCodeDocument>,
     private readonly claims: Model<ClaimDocument>,
+    private readonly failures: Model<SecondFactorFailureDocument>,
   ) {}
 
   private async load(doc: AccountDocument | null): Promise<Account | null> {
@@ -367,6 +388,23 @@ class MongoAccountStore implements AccountStore {
   async close(): Promise<void> {
     await this.connection.close();
   }
+
+  async recordSecondFactorFailure(id: string): Promise<number> {
+    await this.failures.create({
+      _id: randomBytes(12).toString('hex'),
+      accountId: id,
+      at: new Date(),
+    });
+    return this.countSecondFactorFailures(id);
+  }
+
+  async countSecondFactorFailures(id: string): Promise<number> {
+    return this.failures.countDocuments({ accountId: id });
+  }
+
+  async clearSecondFactorFailures(id: string): Promise<void> {
+    await this.failures.deleteMany({ accountId: id });
+  }
 }
 
 /** Connects to MongoDB and makes sure the unique email index exists before any request. */
@@ -377,11 +415,16 @@ export async function openMongoAccountStore(uri: string): Promise<AccountStore> 
   const accounts = connection.model<AccountDocument>('Account', accountSchema);
   const backupCodes = connection.model<BackupCodeDocument>('BackupCode', backupCodeSchema);
   const claims = connection.model<ClaimDocument>('Claim', claimSchema);
+  const failures = connection.model<SecondFactorFailureDocument>(
+    'SecondFactorFailure',
+    failureSchema,
+  );
 
   await Promise.all([
     accounts.createIndexes(),
     backupCodes.createIndexes(),
     claims.createIndexes(),
+    failures.createIndexes(),
   ]);
-  return new MongoAccountStore(connection, accounts, backupCodes, claims);
+  return new MongoAccountStore(connection, accounts, backupCodes, claims, failures);
 }

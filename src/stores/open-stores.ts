@@ -2,6 +2,12 @@ import session, { type Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import type { Config } from '../config.js';
+import {
+  createGuessingLimits,
+  DEFAULT_GUESSING_LIMITS,
+  type GuessingLimits,
+  type RedisClient,
+} from '../auth/guessing-limits.js';
 import type { AccountStore } from './account-store.js';
 import { openMongoAccountStore } from './mongo-accounts.js';
 import { openSqliteAccountStore } from './sqlite-accounts.js';
@@ -9,6 +15,7 @@ import { openSqliteAccountStore } from './sqlite-accounts.js';
 export interface Stores {
   accounts: AccountStore;
   sessionStore: Store;
+  guessingLimits: GuessingLimits;
   /** One line for the start-up log: which stores are in use. */
   description: string;
   close(): Promise<void>;
@@ -17,7 +24,7 @@ export interface Stores {
 /** Sessions in Redis, shared by every web process; the key prefix keeps other apps apart. */
 export async function openRedisSessionStore(
   url: string,
-): Promise<{ store: Store; close: () => Promise<void> }> {
+): Promise<{ store: Store; client: RedisClient; close: () => Promise<void> }> {
   const client = createClient({ url });
   client.on('error', () => {
     // Reconnection is automatic; a request that needs Redis meanwhile fails on its own.
@@ -25,7 +32,7 @@ export async function openRedisSessionStore(
   await client.connect();
 
   const store = new RedisStore({ client, prefix: 'client-area:sess:' });
-  return { store, close: async () => void (await client.quit()) };
+  return { store, client, close: async () => void (await client.quit()) };
 }
 
 function describeUrl(url: string): string {
@@ -44,7 +51,9 @@ export async function openStores(config: Config): Promise<Stores> {
 
   const sessions = config.redisUrl
     ? await openRedisSessionStore(config.redisUrl)
-    : { store: new session.MemoryStore(), close: async () => {} };
+    : { store: new session.MemoryStore(), client: null, close: async () => {} };
+  // The guessing limits share the sessions' Redis connection, under keys of their own.
+  const guessingLimits = createGuessingLimits(DEFAULT_GUESSING_LIMITS, sessions.client);
 
   const accountsText = config.mongodbUri
     ? `accounts in MongoDB at ${describeUrl(config.mongodbUri)}`
@@ -52,11 +61,15 @@ export async function openStores(config: Config): Promise<Stores> {
   const sessionsText = config.redisUrl
     ? `sessions in Redis at ${describeUrl(config.redisUrl)}`
     : 'sessions in process memory (embedded default, single process only)';
+  const limitsText = config.redisUrl
+    ? 'guessing limits in Redis'
+    : 'guessing limits in process memory';
 
   return {
     accounts,
     sessionStore: sessions.store,
-    description: `${accountsText}; ${sessionsText}`,
+    guessingLimits,
+    description: `${accountsText}; ${sessionsText}; ${limitsText}`,
     async close() {
       await Promise.allSettled([accounts.close(), sessions.close()]);
     },

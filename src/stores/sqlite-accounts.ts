@@ -98,6 +98,14 @@ function sealed(ciphertext: string | null, keyId: string | null): SealedSecret |
   return ciphertext !== null && keyId !== null ? { keyId, ciphertext } : null;
 }
 
+// A table of its own, so a file made before this count existed gains it on opening.
+const FAILURES_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS second_factor_failures (
+    account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    count INTEGER NOT NULL
+  );
+`;
+
 function toAccount(row: AccountRow, backupCodes: BackupCodeRecord[]): Account {
   const totpSecret = sealed(row.totp_ciphertext, row.totp_key_id);
   const pendingSecret = sealed(row.pending_totp_ciphertext, row.pending_totp_key_id);
@@ -140,6 +148,7 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
   upgradeSchema(db, file);
+  db.exec(FAILURES_SCHEMA);
 
   const selectById = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
   const selectByEmail = db.prepare<[string], AccountRow>(
@@ -196,6 +205,15 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
     for (const code of codes) insertCode.run(id, code.id, code.hash);
     return true;
   });
+
+  const recordFailure = db.prepare(
+    `INSERT INTO second_factor_failures (account_id, count) VALUES (?, 1)
+     ON CONFLICT (account_id) DO UPDATE SET count = count + 1 RETURNING count`,
+  );
+  const countFailures = db.prepare<[string], { count: number }>(
+    'SELECT count FROM second_factor_failures WHERE account_id = ?',
+  );
+  const clearFailures = db.prepare('DELETE FROM second_factor_failures WHERE account_id = ?');
 
   const activate = db.transaction((id: string, activation: TotpActivation): boolean => {
     const changed = updateActivate.run(
@@ -279,6 +297,19 @@ export function openSqliteAccountStore(dataDir: string): AccountStore {
 
     async close(): Promise<void> {
       db.close();
+    },
+
+    // One statement each, so concurrent failures are each counted once.
+    async recordSecondFactorFailure(id: string): Promise<number> {
+      return (recordFailure.get(id) as { count: number }).count;
+    },
+
+    async countSecondFactorFailures(id: string): Promise<number> {
+      return countFailures.get(id)?.count ?? 0;
+    },
+
+    async clearSecondFactorFailures(id: string): Promise<void> {
+      clearFailures.run(id);
     },
   };
 }

@@ -4,6 +4,7 @@ import { readConfig, type Config } from '../../src/config.js';
 import { KeyRing } from '../../src/crypto/key-ring.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { SealedSecret } from '../../src/stores/account-store.js';
+import type { GuessingLimits } from '../../src/auth/guessing-limits.js';
 import type { OpenedStores } from './stores.js';
 
 /**
@@ -54,13 +55,14 @@ export function buildApp(
   stores: OpenedStores,
   clock: TestClock,
   config: Config = testConfig(),
-  logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+  extras: { logger?: Logger; guessingLimits?: GuessingLimits } = {},
 ): Express {
   return createApp({
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
-    logger,
+    guessingLimits: extras.guessingLimits ?? stores.guessingLimits(),
+    logger: extras.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     now: clock.now,
     totpKeys: config.totpKeys ?? KeyRing.parse(TEST_TOTP_KEY),
   });

@@ -10,6 +10,12 @@ import type { AccountStore, SealedSecret } from '../../src/stores/account-store.
 import { openMongoAccountStore } from '../../src/stores/mongo-accounts.js';
 import { openSqliteAccountStore } from '../../src/stores/sqlite-accounts.js';
 import { openRedisSessionStore } from '../../src/stores/open-stores.js';
+import {
+  createGuessingLimits,
+  DEFAULT_GUESSING_LIMITS,
+  type GuessingLimits,
+  type GuessingLimitSettings,
+} from '../../src/auth/guessing-limits.js';
 
 /**
  * The two store pairs every flow runs against: the embedded default (SQLite + in-process
@@ -19,6 +25,8 @@ import { openRedisSessionStore } from '../../src/stores/open-stores.js';
 export interface OpenedStores {
   accounts: AccountStore;
   sessionStore: Store;
+  /** Guessing limits as the pair keeps them: in this process, or in the pair's Redis. */
+  guessingLimits(settings?: GuessingLimitSettings): GuessingLimits;
   /** Whether the store still holds the session behind this cookie value. */
   holdsSession(cookieValue: string): Promise<boolean>;
   /** What the store keeps for the session behind this cookie value, or null. */
@@ -147,6 +155,8 @@ function embedded(): StorePair {
       return {
         accounts,
         sessionStore,
+        guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
+          createGuessingLimits(settings, null),
         holdsSession: async (cookieValue) =>
           (await readSession(sessionStore, cookieValue)) !== null,
         readSession: (cookieValue) => readSession(sessionStore, cookieValue),
@@ -186,6 +196,8 @@ export function services(): StorePair {
       return {
         accounts,
         sessionStore: allowManyApps(sessions.store),
+        guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
+          createGuessingLimits(settings, sessions.client),
         readSession: (cookieValue) => readSession(sessions.store, cookieValue),
         raw: rawMongo(rawConnection),
         async holdsSession(cookieValue) {
