@@ -9,6 +9,8 @@ import { csrfSync } from 'csrf-sync';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
+import type { SecurityEventStore } from './stores/event-store.js';
+import type { EventRecorder } from './http/events.js';
 import { checkPassword } from './auth/sign-in.js';
 import { noStore } from './http/guards.js';
 import { handleErrors, handleNotFound, refuseOtherMethods } from './http/errors.js';
@@ -21,6 +23,7 @@ export interface AppDependencies {
   config: Config;
   accounts: AccountStore;
   sessionStore: Store;
+  securityEvents: SecurityEventStore;
   logger: Logger;
   /** The server clock; tests pass their own to step through time. */
   now?: () => Date;
@@ -35,6 +38,9 @@ export interface RouteContext {
   logger: Logger;
   passport: PassportInstance;
   now: () => Date;
+  /** Where security events go: the log, and the account's security activity. */
+  recorder: EventRecorder;
+  securityEvents: SecurityEventStore;
 }
 
 const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -50,11 +56,14 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
   passport.use(
     new LocalStrategy({ usernameField: 'email', session: true }, (email, password, done) => {
-      // The reason travels as Passport's failure message, for the log only: the customer
-      // sees one message for an unknown email and a wrong password alike.
+      // The failure travels as Passport's info (the reason, and the account a wrong password
+      // was typed for), for the log and that account's activity only: the customer sees one
+      // message for an unknown email and a wrong password alike.
       checkPassword(accounts, email, password).then(
         (check) =>
-          check.ok ? done(null, check.account) : done(null, false, { message: check.reason }),
+          check.ok
+            ? done(null, check.account)
+            : done(null, false, { message: check.reason, ...check }),
         done,
       );
     }),
@@ -69,7 +78,7 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
 /** Builds the client area from its stores and config; does no I/O of its own. */
 export function createApp(deps: AppDependencies): Express {
-  const { config, accounts, sessionStore, logger } = deps;
+  const { config, accounts, sessionStore, securityEvents, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const passport = createPassport(accounts);
   const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
@@ -138,7 +147,16 @@ export function createApp(deps: AppDependencies): Express {
   // After the page locals, so a form refused for its token can be shown again with a new one.
   app.use(csrf.csrfSynchronisedProtection);
 
-  const context: RouteContext = { accounts, config, logger, passport, now };
+  const recorder: EventRecorder = { logger, events: securityEvents, now };
+  const context: RouteContext = {
+    accounts,
+    config,
+    logger,
+    passport,
+    now,
+    recorder,
+    securityEvents,
+  };
   app.use(registrationRoutes(context));
   app.use(signInRoutes(context));
   app.use(clientAreaRoutes());

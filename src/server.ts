@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
+    securityEvents: stores.securityEvents,
     logger,
   });
   const server = app.listen(config.port, config.host);

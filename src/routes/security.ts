@@ -10,30 +10,50 @@ import { recordEvent } from '../http/events.js';
 import { requireSignedIn } from '../http/guards.js';
 import { MESSAGES } from '../messages.js';
 import type { Account } from '../stores/account-store.js';
+import { RECENT_ACTIVITY_LIMIT, toActivityRows, type ActivityRow } from '../security-activity.js';
 
 type Dialog = 'enable' | 'connect' | 'enabled' | 'disable' | null;
 
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
-export function securityRoutes({ accounts, config, logger, now }: RouteContext): Router {
+export function securityRoutes(context: RouteContext): Router {
+  const { accounts, config, recorder, securityEvents, now } = context;
   const router = Router();
   router.use('/security', requireSignedIn);
 
+  /**
+   * The account's recent activity, or null when it cannot be read: the page is also where
+   * two-factor is turned on and off, which must not depend on the history being readable.
+   */
+  async function loadActivity(account: Account): Promise<ActivityRow[] | null> {
+    try {
+      return toActivityRows(await securityEvents.recent(account.id, RECENT_ACTIVITY_LIMIT));
+    } catch (error) {
+      recorder.logger.error(
+        { event: 'security_activity.not_read', accountId: account.id, err: error },
+        'security activity not read',
+      );
+      return null;
+    }
+  }
+
   /** The Security Settings page, with one of the two-factor windows open over it. */
-  function renderSecurity(
+  async function renderSecurity(
     res: Response,
     account: Account,
     dialog: Dialog,
     options: { status?: number; errors?: FieldErrors; [local: string]: unknown } = {},
-  ): void {
+  ): Promise<void> {
     const { status = 200, ...locals } = options;
+    const activity = await loadActivity(account);
 
     res.status(status).render('security', {
       title: 'Security Settings',
       account,
       dialog,
       notice: null,
+      activity,
       ...locals,
     });
   }
@@ -51,7 +71,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       width: 232,
     });
 
-    renderSecurity(res, account, 'connect', {
+    await renderSecurity(res, account, 'connect', {
       ...options,
       qrDataUri,
       key: formatKeyForDisplay(secret),
@@ -59,18 +79,18 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     });
   }
 
-  router.get('/security', (req, res) => {
+  router.get('/security', async (req, res) => {
     // A notice only where it is still true: an old link must not claim what is not so.
     const enabled = Boolean(req.user?.totp);
     const done = req.query.done;
     const notice =
       (done === 'disabled' && !enabled) || (done === 'already-enabled' && enabled) ? done : null;
-    renderSecurity(res, req.user as Account, null, { notice });
+    await renderSecurity(res, req.user as Account, null, { notice });
   });
 
-  router.get('/security/two-factor/enable', (req, res) => {
+  router.get('/security/two-factor/enable', async (req, res) => {
     if (req.user?.totp) return res.redirect(303, '/security');
-    renderSecurity(res, req.user as Account, 'enable');
+    await renderSecurity(res, req.user as Account, 'enable');
   });
 
   router.post('/security/two-factor/enable', async (req, res) => {
@@ -85,7 +105,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
     }
 
     await startTotpEnrolment(accounts, account, now());
-    recordEvent(logger, req, 'two_factor.setup_started', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.setup_started', { accountId: account.id });
     res.redirect(303, '/security/two-factor/connect');
   });
 
@@ -113,7 +133,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       now(),
     );
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.setup_failed', {
+      await recordEvent(recorder, req, 'two_factor.setup_failed', {
         accountId: account.id,
         reason: result.reason,
       });
@@ -132,18 +152,18 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       return renderConnect(res, account, { status: 422, errors: { code: message } });
     }
 
-    recordEvent(logger, req, 'two_factor.enabled', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.enabled', { accountId: account.id });
     // Read again: req.user was loaded before this request turned two-factor on.
     const enabled = await accounts.findById(account.id);
     if (enabled === null) return res.redirect(303, '/login');
-    renderSecurity(res, enabled, 'enabled', {
+    await renderSecurity(res, enabled, 'enabled', {
       backupCodes: result.backupCodes.map(formatBackupCode),
     });
   });
 
-  router.get('/security/two-factor/disable', (req, res) => {
+  router.get('/security/two-factor/disable', async (req, res) => {
     if (!req.user?.totp) return res.redirect(303, '/security');
-    renderSecurity(res, req.user as Account, 'disable');
+    await renderSecurity(res, req.user as Account, 'disable');
   });
 
   router.post('/security/two-factor/disable', async (req, res) => {
@@ -165,7 +185,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       now(),
     );
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.disable_failed', {
+      await recordEvent(recorder, req, 'two_factor.disable_failed', {
         accountId: account.id,
         reason: result.reason,
       });
@@ -183,7 +203,7 @@ export function securityRoutes({ accounts, config, logger, now }: RouteContext):
       });
     }
 
-    recordEvent(logger, req, 'two_factor.disabled', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.disabled', { accountId: account.id });
     res.redirect(303, '/security?done=disabled');
   });
 

@@ -26,8 +26,11 @@ function authenticatePassword(
       if (error) return reject(error);
       if (account) return resolve({ ok: true, account });
 
-      const reason = (info as { message?: string } | undefined)?.message;
-      resolve({ ok: false, reason: reason === 'unknown-email' ? reason : 'wrong-password' });
+      const failure = info as { reason?: string; accountId?: string } | undefined;
+      if (failure?.reason === 'wrong-password' && failure.accountId !== undefined) {
+        return resolve({ ok: false, reason: 'wrong-password', accountId: failure.accountId });
+      }
+      resolve({ ok: false, reason: 'unknown-email' });
     };
     passport.authenticate('local', { session: false }, callback)(req, res, reject);
   });
@@ -45,7 +48,7 @@ interface SecondStep {
 }
 
 export function signInRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, passport, now } = context;
+  const { accounts, config, recorder, passport, now } = context;
   const router = Router();
 
   function renderSignIn(res: Response, status: number, locals: Record<string, unknown>): void {
@@ -67,7 +70,9 @@ export function signInRoutes(context: RouteContext): Router {
 
     if (isSecondFactorExpired(pending, now())) {
       await abandonPendingSecondFactor(req);
-      recordEvent(logger, req, 'sign_in.second_factor_expired', { accountId: pending.accountId });
+      await recordEvent(recorder, req, 'sign_in.second_factor_expired', {
+        accountId: pending.accountId,
+      });
       // The same person typed this email five minutes ago; showing it again saves retyping.
       return renderSignIn(res, 401, {
         next: pending.returnTo,
@@ -94,7 +99,7 @@ export function signInRoutes(context: RouteContext): Router {
     const { method, returnTo } = details;
 
     await signIn(req, account);
-    recordEvent(logger, req, 'sign_in.succeeded', { accountId: account.id, method });
+    await recordEvent(recorder, req, 'sign_in.succeeded', { accountId: account.id, method });
     res.redirect(303, returnTo);
   }
 
@@ -111,7 +116,11 @@ export function signInRoutes(context: RouteContext): Router {
 
     const check = await authenticatePassword(passport, req, res);
     if (!check.ok) {
-      recordEvent(logger, req, 'sign_in.password_failed', { reason: check.reason });
+      const accountId = check.reason === 'wrong-password' ? check.accountId : undefined;
+      await recordEvent(recorder, req, 'sign_in.password_failed', {
+        accountId,
+        reason: check.reason,
+      });
       return renderSignIn(res, 401, { ...page, errors: { form: MESSAGES.signInFailed } });
     }
 
@@ -121,7 +130,7 @@ export function signInRoutes(context: RouteContext): Router {
     }
 
     await holdPendingSecondFactor(req, beginSecondFactor(account, returnTo, now()));
-    recordEvent(logger, req, 'sign_in.second_factor_required', { accountId: account.id });
+    await recordEvent(recorder, req, 'sign_in.second_factor_required', { accountId: account.id });
     res.redirect(303, '/login/code');
   });
 
@@ -167,7 +176,7 @@ export function signInRoutes(context: RouteContext): Router {
 
       const check = await step.check(account, values.code);
       if (!check.ok) {
-        recordEvent(logger, req, 'sign_in.second_factor_failed', {
+        await recordEvent(recorder, req, 'sign_in.second_factor_failed', {
           accountId: account.id,
           method: step.method,
           reason: check.reason,
@@ -177,7 +186,7 @@ export function signInRoutes(context: RouteContext): Router {
       }
 
       if (check.method === 'backup-code') {
-        recordEvent(logger, req, 'backup_code.used', {
+        await recordEvent(recorder, req, 'backup_code.used', {
           accountId: account.id,
           remaining: account.backupCodes.length - 1,
         });
@@ -192,7 +201,7 @@ export function signInRoutes(context: RouteContext): Router {
 
     await endSession(req);
     res.clearCookie(config.sessionCookieName, { path: '/' });
-    recordEvent(logger, req, 'sign_out', { accountId });
+    await recordEvent(recorder, req, 'sign_out', { accountId });
     res.redirect(303, '/login');
   });
 

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { readConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import type { OpenedStores } from './stores.js';
 
 /**
@@ -32,16 +32,19 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return readConfig({ SESSION_SECRET: 'test-secret-that-is-at-least-32-characters', ...env });
 }
 
+/** The app on these stores; a test that reads the log lines passes its own logger. */
 export function buildApp(
   stores: OpenedStores,
   clock: TestClock,
   config: Config = testConfig(),
+  logger: Logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
 ): Express {
   return createApp({
     config,
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    securityEvents: stores.securityEvents,
+    logger,
     now: clock.now,
   });
 }

@@ -5,8 +5,11 @@ import { randomBytes } from 'node:crypto';
 import session, { type Store } from 'express-session';
 import { createClient } from 'redis';
 import type { AccountStore } from '../../src/stores/account-store.js';
+import type { SecurityEventStore } from '../../src/stores/event-store.js';
 import { openMongoAccountStore } from '../../src/stores/mongo-accounts.js';
+import { openMongoEventStore } from '../../src/stores/mongo-events.js';
 import { openSqliteAccountStore } from '../../src/stores/sqlite-accounts.js';
+import { openSqliteEventStore } from '../../src/stores/sqlite-events.js';
 import { openRedisSessionStore } from '../../src/stores/open-stores.js';
 
 /**
@@ -17,6 +20,7 @@ import { openRedisSessionStore } from '../../src/stores/open-stores.js';
 export interface OpenedStores {
   accounts: AccountStore;
   sessionStore: Store;
+  securityEvents: SecurityEventStore;
   /** Whether the store still holds the session behind this cookie value. */
   holdsSession(cookieValue: string): Promise<boolean>;
   /** What the store keeps for the session behind this cookie value, or null. */
@@ -59,16 +63,19 @@ function embedded(): StorePair {
     async open(): Promise<OpenedStores> {
       const dir = mkdtempSync(path.join(tmpdir(), 'client-area-test-'));
       const accounts = openSqliteAccountStore(dir);
+      const securityEvents = openSqliteEventStore(dir);
       const sessionStore = allowManyApps(new session.MemoryStore());
 
       return {
         accounts,
         sessionStore,
+        securityEvents,
         holdsSession: async (cookieValue) =>
           (await readSession(sessionStore, cookieValue)) !== null,
         readSession: (cookieValue) => readSession(sessionStore, cookieValue),
         async close() {
           await accounts.close();
+          await securityEvents.close();
           rmSync(dir, { recursive: true, force: true });
         },
       };
@@ -93,6 +100,9 @@ export function services(): StorePair {
       // A database of its own per suite, so suites never see each other's accounts.
       const database = `client_area_test_${randomBytes(4).toString('hex')}`;
       const accounts = await openMongoAccountStore(withDatabase(mongodbUri as string, database));
+      const securityEvents = await openMongoEventStore(
+        withDatabase(mongodbUri as string, database),
+      );
       const sessions = await openRedisSessionStore(redisUrl as string);
       const inspector = createClient({ url: redisUrl as string });
       await inspector.connect();
@@ -100,6 +110,7 @@ export function services(): StorePair {
       return {
         accounts,
         sessionStore: allowManyApps(sessions.store),
+        securityEvents,
         readSession: (cookieValue) => readSession(sessions.store, cookieValue),
         async holdsSession(cookieValue) {
           // Asked of Redis itself, not through the store, to see what really is kept there.
@@ -111,6 +122,7 @@ export function services(): StorePair {
           await inspector.quit();
           await sessions.close();
           await accounts.close();
+          await securityEvents.close();
         },
       };
     },
