@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as cheerio from 'cheerio';
 import type { Element } from 'domhandler';
 import type { Express } from 'express';
 import { createLogger } from '../src/log.js';
+import { openSqliteEventStore } from '../src/stores/sqlite-events.js';
 import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
@@ -242,6 +246,33 @@ forEachStorePair('Security Settings: recent security activity', (pair) => {
     await signInWithPassword(customer, person);
     const activity = await activityOf(customer);
     assert.ok(!activity.some((entry) => entry.what === 'Wrong password'));
+  });
+
+  it('a history that cannot be written or read does not stop signing in or Security Settings', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'client-area-events-'));
+    const broken = openSqliteEventStore(dir);
+    await broken.close();
+    const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
+    const brokenApp = buildApp({ ...stores(), securityEvents: broken }, clock, undefined, logger);
+    const visitor = new Customer(brokenApp);
+
+    await signInWithPassword(visitor, person);
+    assert.equal(visitor.page.path, '/');
+    await visitor.visit('/security');
+
+    assert.equal(visitor.page.status, 200);
+    assert.match(visitor.text('main'), /Your recent activity cannot be shown right now\./);
+    const errors = logLines
+      .map((line) => JSON.parse(line) as { level: number; event: string; securityEvent?: string })
+      .filter((line) => line.level >= 50);
+    assert.deepEqual(
+      errors.map((line) => [line.event, line.securityEvent]),
+      [
+        ['security_event.not_stored', 'sign_in.succeeded'],
+        ['security_activity.not_read', undefined],
+      ],
+    );
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('ASVS V16.3.1: neither the log nor the stored activity holds a password, code or session id', async function () {
