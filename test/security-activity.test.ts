@@ -6,6 +6,7 @@ import * as cheerio from 'cheerio';
 import type { Element } from 'domhandler';
 import type { Express } from 'express';
 import { createLogger } from '../src/log.js';
+import { describeEvent } from '../src/security-activity.js';
 import { openSqliteEventStore } from '../src/stores/sqlite-events.js';
 import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
@@ -322,6 +323,21 @@ forEachStorePair('Security Settings: recent security activity', (pair) => {
       const token = new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`);
       assert.doesNotMatch(logged, token, 'the log lines');
       assert.doesNotMatch(stored, token, 'the stored activity');
+    }
+  });
+});
+
+describe('Security activity: what each event is called', function () {
+  it('an event named later still reads as words, never breaking the page', function () {
+    const named = describeEvent({ event: 'sessions.ended_elsewhere', reason: null, method: null });
+
+    assert.equal(named, 'Sessions ended elsewhere');
+  });
+
+  it('a code used a second time is called that, for the app code and a backup code alike', function () {
+    for (const method of ['totp', 'backup-code']) {
+      const event = { event: 'sign_in.second_factor_failed', reason: 'replayed', method };
+      assert.equal(describeEvent(event), 'A code was used again');
     }
   });
 });
