@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { KeyRing } from './crypto/key-ring.js';
 import type { Logger } from './log.js';
 import type { AccountStore } from './stores/account-store.js';
+import type { SecurityEventStore } from './stores/event-store.js';
+import type { EventRecorder } from './http/events.js';
 import { checkPassword } from './auth/sign-in.js';
 import {
   createGuessingLimits,
@@ -31,6 +33,7 @@ export interface AppDependencies {
   config: Config;
   accounts: AccountStore;
   sessionStore: Store;
+  securityEvents: SecurityEventStore;
   logger: Logger;
   /** Seals and opens the TOTP secrets: TOTP_ENCRYPTION_KEY, or the embedded default's file. */
   totpKeys: KeyRing;
@@ -51,6 +54,9 @@ export interface RouteContext {
   now: () => Date;
   totpKeys: KeyRing;
   guessingLimits: GuessingLimits;
+  /** Where security events go: the log, and the account's security activity. */
+  recorder: EventRecorder;
+  securityEvents: SecurityEventStore;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,11 +71,14 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
   passport.use(
     new LocalStrategy({ usernameField: 'email', session: true }, (email, password, done) => {
-      // The reason travels as Passport's failure message, for the log only: the customer
-      // sees one message for an unknown email and a wrong password alike.
+      // The failure travels as Passport's info (the reason, and the account a wrong password
+      // was typed for), for the log and that account's activity only: the customer sees one
+      // message for an unknown email and a wrong password alike.
       checkPassword(accounts, email, password).then(
         (check) =>
-          check.ok ? done(null, check.account) : done(null, false, { message: check.reason }),
+          check.ok
+            ? done(null, check.account)
+            : done(null, false, { message: check.reason, ...check }),
         done,
       );
     }),
@@ -84,7 +93,7 @@ function createPassport(accounts: AccountStore): PassportInstance {
 
 /** Builds the client area from its stores and config; does no I/O of its own. */
 export function createApp(deps: AppDependencies): Express {
-  const { config, accounts, sessionStore, logger, totpKeys } = deps;
+  const { config, accounts, sessionStore, securityEvents, logger, totpKeys } = deps;
   const now = deps.now ?? (() => new Date());
   const guessingLimits = deps.guessingLimits ?? createGuessingLimits(DEFAULT_GUESSING_LIMITS, null);
   // Counts kept in one process would give an attacker a fresh budget on every process and
@@ -93,6 +102,7 @@ export function createApp(deps: AppDependencies): Express {
     throw new Error('In production the guessing limits must be kept in Redis.');
   }
   const passport = createPassport(accounts);
+  const recorder: EventRecorder = { logger, events: securityEvents, now };
   const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
   const app = express();
 
@@ -149,7 +159,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     enforceSessionLifetime(
       { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs },
-      logger,
+      recorder,
       now,
     ),
   );
@@ -176,6 +186,8 @@ export function createApp(deps: AppDependencies): Express {
     now,
     totpKeys,
     guessingLimits,
+    recorder,
+    securityEvents,
   };
   app.use(registrationRoutes(context));
   app.use(signInRoutes(context));

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
     guessingLimits: stores.guessingLimits,
+    securityEvents: stores.securityEvents,
     logger,
     totpKeys,
   });

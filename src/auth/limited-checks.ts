@@ -15,11 +15,12 @@ export interface TriesLeft {
   pauseSeconds: number;
 }
 
-type WrongPassword = Exclude<PasswordCheck, { ok: true }>['reason'];
+type PasswordRefusal = Exclude<PasswordCheck, { ok: true }>;
+type WrongPassword = PasswordRefusal['reason'];
 
 export type LimitedPasswordCheck =
   | { ok: true; account: Account }
-  | ({ ok: false; reason: WrongPassword } & TriesLeft)
+  | (PasswordRefusal & TriesLeft)
   /** wrongGuess: this request's own wrong password began the pause; null when it was on. */
   | ({ ok: false; reason: 'paused'; wrongGuess: WrongPassword | null } & Pause);
 
@@ -50,7 +51,7 @@ export async function checkPasswordWithinLimits(
     const { limit, retryAfterSeconds } = after;
     return { ok: false, reason: 'paused', wrongGuess: result.reason, limit, retryAfterSeconds };
   }
-  return { ok: false, reason: result.reason, ...after };
+  return { ...result, ...after };
 }
 
 type CodeFailure = Exclude<CodeCheck, { ok: true }>['reason'];

@@ -3,7 +3,9 @@ import { normalizeEmail } from '../forms.js';
 import { verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 
 export type PasswordCheck =
-  { ok: true; account: Account } | { ok: false; reason: 'unknown-email' | 'wrong-password' };
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'unknown-email' }
+  | { ok: false; reason: 'wrong-password'; accountId: string };
 
 /** The password step. The reason is for the log only; customers see one message for both. */
 export async function checkPassword(
@@ -19,7 +21,7 @@ export async function checkPassword(
   }
 
   if (!(await verifyPassword(account.passwordHash, password))) {
-    return { ok: false, reason: 'wrong-password' };
+    return { ok: false, reason: 'wrong-password', accountId: account.id };
   }
   return { ok: true, account };
 }

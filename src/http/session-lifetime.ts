@@ -1,6 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Logger } from '../log.js';
-import { recordEvent } from './events.js';
+import { recordEvent, type EventRecorder } from './events.js';
 import { endSession } from './session.js';
 
 export type SessionEnd = 'idle' | 'expired' | 'signed-out-elsewhere';
@@ -36,7 +35,7 @@ export function sessionEnd(req: Request, limits: SessionLimits, now: Date): Sess
  */
 export function enforceSessionLifetime(
   limits: SessionLimits,
-  logger: Logger,
+  recorder: EventRecorder,
   now: () => Date,
 ): RequestHandler {
   return async function checkSessionLifetime(
@@ -55,7 +54,7 @@ export function enforceSessionLifetime(
     const accountId = req.user.id;
     await endSession(req);
     req.user = undefined;
-    recordEvent(logger, req, 'session.ended', { accountId, reason: ended });
+    await recordEvent(recorder, req, 'session.ended', { accountId, reason: ended });
 
     const back = req.method === 'GET' ? req.originalUrl : '/';
     res.redirect(303, `/login?ended=${ended}&next=${encodeURIComponent(back)}`);

@@ -14,7 +14,7 @@ import { MESSAGES } from '../messages.js';
 import type { Account } from '../stores/account-store.js';
 
 /** "Confirm your password": opens the sudo window before a sensitive change. */
-export function confirmPasswordRoutes({ config, logger, now }: RouteContext): Router {
+export function confirmPasswordRoutes({ config, recorder, now }: RouteContext): Router {
   const router = Router();
   const minutes = Math.round(config.reauthWindowMs / 60_000);
 
@@ -43,12 +43,12 @@ export function confirmPasswordRoutes({ config, logger, now }: RouteContext): Ro
     if (errors.password) return render(res, next, 422, errors);
 
     if (!(await confirmPassword(account, values.password))) {
-      recordEvent(logger, req, 'reauth.failed', { accountId: account.id });
+      await recordEvent(recorder, req, 'reauth.failed', { accountId: account.id });
       return render(res, next, 401, { password: MESSAGES.passwordIncorrect });
     }
 
     await confirmPasswordInSession(req, now());
-    recordEvent(logger, req, 'reauth.succeeded', { accountId: account.id });
+    await recordEvent(recorder, req, 'reauth.succeeded', { accountId: account.id });
     res.redirect(303, next);
   });
 

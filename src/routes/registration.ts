@@ -14,7 +14,7 @@ const WITHOUT_PASSWORDS = (values: Record<string, string>): Record<string, strin
   passwordConfirmation: '',
 });
 
-export function registrationRoutes({ accounts, logger, now }: RouteContext): Router {
+export function registrationRoutes({ accounts, recorder, now }: RouteContext): Router {
   const router = Router();
 
   router.get('/register', redirectIfSignedIn, (_req, res) => {
@@ -39,7 +39,7 @@ export function registrationRoutes({ accounts, logger, now }: RouteContext): Rou
         .render('register', { ...page, errors: { email: MESSAGES.emailTaken } });
     }
 
-    recordEvent(logger, req, 'account.registered', { accountId: account.id });
+    await recordEvent(recorder, req, 'account.registered', { accountId: account.id });
     await signIn(req, account, now());
     res.redirect(303, '/');
   });

@@ -1,6 +1,8 @@
 import type { Response } from 'express';
 import { backupCodesAsText, formatBackupCode } from '../auth/backup-codes.js';
+import type { RouteContext } from '../app.js';
 import type { FieldErrors } from '../forms.js';
+import { RECENT_ACTIVITY_LIMIT, toActivityRows, type ActivityRow } from '../security-activity.js';
 import type { Account } from '../stores/account-store.js';
 
 /** The windows that open over Security Settings, each a partial named dialog-<name>. */
@@ -16,22 +18,49 @@ export interface SecurityPageOptions {
   [local: string]: unknown;
 }
 
-/** The Security Settings page, with one of its windows open over it or none. */
-export function renderSecurity(
+export type RenderSecurity = (
   res: Response,
   account: Account,
   dialog: Dialog,
-  options: SecurityPageOptions = {},
-): void {
-  const { status = 200, ...locals } = options;
+  options?: SecurityPageOptions,
+) => Promise<void>;
 
-  res.status(status).render('security', {
-    title: 'Security Settings',
-    account,
-    dialog,
-    notice: null,
-    ...locals,
-  });
+/**
+ * Renders the Security Settings page, with one of its windows open over it or none, and the
+ * account's recent activity below.
+ */
+export function securityPageRenderer(
+  context: Pick<RouteContext, 'securityEvents' | 'recorder'>,
+): RenderSecurity {
+  const { securityEvents, recorder } = context;
+
+  // Null when the history cannot be read: the page is also where two-factor is turned on and
+  // off, which must not depend on the history being readable.
+  async function loadActivity(account: Account): Promise<ActivityRow[] | null> {
+    try {
+      return toActivityRows(await securityEvents.recent(account.id, RECENT_ACTIVITY_LIMIT));
+    } catch (error) {
+      recorder.logger.error(
+        { event: 'security_activity.not_read', accountId: account.id, err: error },
+        'security activity not read',
+      );
+      return null;
+    }
+  }
+
+  return async (res, account, dialog, options = {}) => {
+    const { status = 200, ...locals } = options;
+    const activity = await loadActivity(account);
+
+    res.status(status).render('security', {
+      title: 'Security Settings',
+      account,
+      dialog,
+      notice: null,
+      activity,
+      ...locals,
+    });
+  };
 }
 
 /**

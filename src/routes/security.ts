@@ -13,14 +13,16 @@ import { readCode, type FieldErrors } from '../forms.js';
 import { recordEvent } from '../http/events.js';
 import { requireSignedIn } from '../http/guards.js';
 import { requireRecentPassword } from '../http/reauthentication.js';
-import { backupCodeLocals, noticeFor, renderSecurity } from './security-page.js';
+import { backupCodeLocals, noticeFor, securityPageRenderer } from './security-page.js';
 import { MESSAGES } from '../messages.js';
 import type { Account } from '../stores/account-store.js';
 
 const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
-export function securityRoutes({ accounts, config, logger, now, totpKeys }: RouteContext): Router {
+export function securityRoutes(context: RouteContext): Router {
+  const { accounts, config, recorder, now, totpKeys } = context;
+  const renderSecurity = securityPageRenderer(context);
   const router = Router();
   const recentPassword = requireRecentPassword(config.reauthWindowMs, now);
   const codeWindow = (): CodeWindow => ({ at: now(), pastSteps: config.totpPastSteps });
@@ -39,7 +41,7 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
       width: 232,
     });
 
-    renderSecurity(res, account, 'connect', {
+    await renderSecurity(res, account, 'connect', {
       ...options,
       qrDataUri,
       key: formatKeyForDisplay(secret),
@@ -47,14 +49,14 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
     });
   }
 
-  router.get('/security', (req, res) => {
+  router.get('/security', async (req, res) => {
     const account = req.user as Account;
-    renderSecurity(res, account, null, { notice: noticeFor(req.query.done, account) });
+    await renderSecurity(res, account, null, { notice: noticeFor(req.query.done, account) });
   });
 
-  router.get('/security/two-factor/enable', (req, res) => {
+  router.get('/security/two-factor/enable', async (req, res) => {
     if (req.user?.totp) return res.redirect(303, '/security');
-    renderSecurity(res, req.user as Account, 'enable');
+    await renderSecurity(res, req.user as Account, 'enable');
   });
 
   router.post('/security/two-factor/enable', async (req, res) => {
@@ -69,7 +71,7 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
     }
 
     await startTotpEnrolment(accounts, totpKeys, account, now());
-    recordEvent(logger, req, 'two_factor.setup_started', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.setup_started', { accountId: account.id });
     res.redirect(303, '/security/two-factor/connect');
   });
 
@@ -98,7 +100,7 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
       codeWindow(),
     );
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.setup_failed', {
+      await recordEvent(recorder, req, 'two_factor.setup_failed', {
         accountId: account.id,
         reason: result.reason,
       });
@@ -117,11 +119,11 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
       return renderConnect(res, account, { status: 422, errors: { code: message } });
     }
 
-    recordEvent(logger, req, 'two_factor.enabled', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.enabled', { accountId: account.id });
     // Read again: req.user was loaded before this request turned two-factor on.
     const enabled = await accounts.findById(account.id);
     if (enabled === null) return res.redirect(303, '/login');
-    renderSecurity(
+    await renderSecurity(
       res,
       enabled,
       'enabled',
@@ -129,9 +131,9 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
     );
   });
 
-  router.get('/security/two-factor/disable', recentPassword, (req, res) => {
+  router.get('/security/two-factor/disable', recentPassword, async (req, res) => {
     if (!req.user?.totp) return res.redirect(303, '/security');
-    renderSecurity(res, req.user as Account, 'disable');
+    await renderSecurity(res, req.user as Account, 'disable');
   });
 
   router.post('/security/two-factor/disable', recentPassword, async (req, res) => {
@@ -143,7 +145,7 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
 
     const result = await disableTwoFactor(accounts, totpKeys, account, values.code, codeWindow());
     if (!result.ok) {
-      recordEvent(logger, req, 'two_factor.disable_failed', {
+      await recordEvent(recorder, req, 'two_factor.disable_failed', {
         accountId: account.id,
         reason: result.reason,
       });
@@ -158,7 +160,7 @@ export function securityRoutes({ accounts, config, logger, now, totpKeys }: Rout
       return renderSecurity(res, account, 'disable', { status: 401, errors: { code: message } });
     }
 
-    recordEvent(logger, req, 'two_factor.disabled', { accountId: account.id });
+    await recordEvent(recorder, req, 'two_factor.disabled', { accountId: account.id });
     res.redirect(303, '/security?done=disabled');
   });
 

@@ -10,7 +10,7 @@ import type { Account } from '../stores/account-store.js';
  * "Sign out other sessions": every other session of the account ends at its next request,
  * wherever it is kept, because the account itself now says which sessions are still good.
  */
-export function sessionRoutes({ accounts, logger }: RouteContext): Router {
+export function sessionRoutes({ accounts, recorder }: RouteContext): Router {
   const router = Router();
 
   router.post('/security/sessions/end-others', requireSignedIn, async (req, res) => {
@@ -19,7 +19,7 @@ export function sessionRoutes({ accounts, logger }: RouteContext): Router {
 
     await keepThisSession(req, generation);
     await accounts.setSessionGeneration(account.id, generation);
-    recordEvent(logger, req, 'sessions.ended_others', { accountId: account.id });
+    await recordEvent(recorder, req, 'sessions.ended_others', { accountId: account.id });
     res.redirect(303, '/security?done=sessions-ended');
   });
 

@@ -33,8 +33,11 @@ function authenticatePassword(
       if (error) return reject(error);
       if (account) return resolve({ ok: true, account });
 
-      const reason = (info as { message?: string } | undefined)?.message;
-      resolve({ ok: false, reason: reason === 'unknown-email' ? reason : 'wrong-password' });
+      const failure = info as { reason?: string; accountId?: string } | undefined;
+      if (failure?.reason === 'wrong-password' && failure.accountId !== undefined) {
+        return resolve({ ok: false, reason: 'wrong-password', accountId: failure.accountId });
+      }
+      resolve({ ok: false, reason: 'unknown-email' });
     };
     passport.authenticate('local', { session: false }, callback)(req, res, reject);
   });
@@ -52,7 +55,7 @@ interface SecondStep {
 }
 
 export function signInRoutes(context: RouteContext): Router {
-  const { accounts, config, logger, passport, now, totpKeys, guessingLimits } = context;
+  const { accounts, config, recorder, passport, now, totpKeys, guessingLimits } = context;
   const router = Router();
 
   /** Says how many tries remain once few do; earlier it would only be noise. */
@@ -86,7 +89,9 @@ export function signInRoutes(context: RouteContext): Router {
 
     if (isSecondFactorExpired(pending, now())) {
       await abandonPendingSecondFactor(req);
-      recordEvent(logger, req, 'sign_in.second_factor_expired', { accountId: pending.accountId });
+      await recordEvent(recorder, req, 'sign_in.second_factor_expired', {
+        accountId: pending.accountId,
+      });
       // The same person typed this email five minutes ago; showing it again saves retyping.
       return renderSignIn(res, 401, {
         next: pending.returnTo,
@@ -113,7 +118,7 @@ export function signInRoutes(context: RouteContext): Router {
     const { method, returnTo } = details;
 
     await signIn(req, account, now());
-    recordEvent(logger, req, 'sign_in.succeeded', { accountId: account.id, method });
+    await recordEvent(recorder, req, 'sign_in.succeeded', { accountId: account.id, method });
     res.redirect(303, returnTo);
   }
 
@@ -140,15 +145,19 @@ export function signInRoutes(context: RouteContext): Router {
     );
     if (!check.ok && check.reason === 'paused') {
       if (check.wrongGuess) {
-        recordEvent(logger, req, 'sign_in.password_failed', { reason: check.wrongGuess });
+        await recordEvent(recorder, req, 'sign_in.password_failed', { reason: check.wrongGuess });
       }
       const { limit, retryAfterSeconds } = check;
-      recordEvent(logger, req, 'sign_in.rate_limited', { limit, retryAfterSeconds });
+      await recordEvent(recorder, req, 'sign_in.rate_limited', { limit, retryAfterSeconds });
       const message = pausedFor(res, retryAfterSeconds);
       return renderSignIn(res, 429, { ...page, errors: { form: message } });
     }
     if (!check.ok) {
-      recordEvent(logger, req, 'sign_in.password_failed', { reason: check.reason });
+      const accountId = check.reason === 'wrong-password' ? check.accountId : undefined;
+      await recordEvent(recorder, req, 'sign_in.password_failed', {
+        accountId,
+        reason: check.reason,
+      });
       const message = withTriesLeft(MESSAGES.signInFailed, check);
       return renderSignIn(res, 401, { ...page, errors: { form: message } });
     }
@@ -159,7 +168,7 @@ export function signInRoutes(context: RouteContext): Router {
     }
 
     await holdPendingSecondFactor(req, beginSecondFactor(account, returnTo, now()));
-    recordEvent(logger, req, 'sign_in.second_factor_required', { accountId: account.id });
+    await recordEvent(recorder, req, 'sign_in.second_factor_required', { accountId: account.id });
     res.redirect(303, '/login/code');
   });
 
@@ -196,13 +205,13 @@ export function signInRoutes(context: RouteContext): Router {
   }
 
   /** Logs a refused code with why, and answers with the status and words for that reason. */
-  function refuseCode(
+  async function refuseCode(
     req: Request,
     res: Response,
     step: SecondStep,
     account: Account,
     check: Exclude<LimitedCodeCheck, { ok: true }>,
-  ): void {
+  ): Promise<void> {
     const { method } = step;
     const accountId = account.id;
     const reason = check.wrongGuess ? 'wrong' : check.reason;
@@ -210,18 +219,25 @@ export function signInRoutes(context: RouteContext): Router {
     if (check.reason === 'replayed' && method === 'totp') {
       // The right code, already used: by this customer a moment ago, or by someone who
       // watched it being typed and also has the password.
-      recordEvent(logger, req, 'sign_in.second_factor_replayed', { accountId });
+      await recordEvent(recorder, req, 'sign_in.second_factor_replayed', { accountId });
       return renderStep(res, step, 401, MESSAGES.codeReplayed);
     }
-    recordEvent(logger, req, 'sign_in.second_factor_failed', { accountId, method, reason });
+    await recordEvent(recorder, req, 'sign_in.second_factor_failed', { accountId, method, reason });
     if (check.lockedNow) {
-      recordEvent(logger, req, 'two_factor.locked', { accountId, failures: check.failures });
+      await recordEvent(recorder, req, 'two_factor.locked', {
+        accountId,
+        failures: check.failures,
+      });
     }
 
     switch (check.reason) {
       case 'paused': {
         const { limit, retryAfterSeconds } = check;
-        recordEvent(logger, req, 'sign_in.rate_limited', { accountId, limit, retryAfterSeconds });
+        await recordEvent(recorder, req, 'sign_in.rate_limited', {
+          accountId,
+          limit,
+          retryAfterSeconds,
+        });
         return renderStep(res, step, 429, pausedFor(res, retryAfterSeconds));
       }
       case 'locked':
@@ -267,9 +283,9 @@ export function signInRoutes(context: RouteContext): Router {
       }
 
       const remaining = account.backupCodes.length - (check.replacement === null ? 1 : 0);
-      recordEvent(logger, req, 'backup_code.used', { accountId: account.id, remaining });
+      await recordEvent(recorder, req, 'backup_code.used', { accountId: account.id, remaining });
       await signIn(req, account, now());
-      recordEvent(logger, req, 'sign_in.succeeded', {
+      await recordEvent(recorder, req, 'sign_in.succeeded', {
         accountId: account.id,
         method: check.method,
       });
@@ -290,7 +306,7 @@ export function signInRoutes(context: RouteContext): Router {
 
     await endSession(req);
     res.clearCookie(config.sessionCookieName, { path: '/' });
-    recordEvent(logger, req, 'sign_out', { accountId });
+    await recordEvent(recorder, req, 'sign_out', { accountId });
     res.redirect(303, '/login');
   });
 

@@ -9,13 +9,18 @@ import {
   type RedisClient,
 } from '../auth/guessing-limits.js';
 import type { AccountStore } from './account-store.js';
+import type { SecurityEventStore } from './event-store.js';
 import { openMongoAccountStore } from './mongo-accounts.js';
+import { openMongoEventStore } from './mongo-events.js';
 import { openSqliteAccountStore } from './sqlite-accounts.js';
+import { openSqliteEventStore } from './sqlite-events.js';
 
 export interface Stores {
   accounts: AccountStore;
   sessionStore: Store;
   guessingLimits: GuessingLimits;
+  /** Each account's security activity, kept beside the accounts. */
+  securityEvents: SecurityEventStore;
   /** One line for the start-up log: which stores are in use. */
   description: string;
   close(): Promise<void>;
@@ -48,6 +53,9 @@ export async function openStores(config: Config): Promise<Stores> {
   const accounts = config.mongodbUri
     ? await openMongoAccountStore(config.mongodbUri)
     : openSqliteAccountStore(config.dataDir);
+  const securityEvents = config.mongodbUri
+    ? await openMongoEventStore(config.mongodbUri)
+    : openSqliteEventStore(config.dataDir);
 
   const sessions = config.redisUrl
     ? await openRedisSessionStore(config.redisUrl)
@@ -69,9 +77,10 @@ export async function openStores(config: Config): Promise<Stores> {
     accounts,
     sessionStore: sessions.store,
     guessingLimits,
+    securityEvents,
     description: `${accountsText}; ${sessionsText}; ${limitsText}`,
     async close() {
-      await Promise.allSettled([accounts.close(), sessions.close()]);
+      await Promise.allSettled([accounts.close(), securityEvents.close(), sessions.close()]);
     },
   };
 }

@@ -51,6 +51,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
+/** The app on these stores; a test that reads the log lines passes its own logger. */
 export function buildApp(
   stores: OpenedStores,
   clock: TestClock,
@@ -62,6 +63,7 @@ export function buildApp(
     accounts: stores.accounts,
     sessionStore: stores.sessionStore,
     guessingLimits: extras.guessingLimits ?? stores.guessingLimits(),
+    securityEvents: stores.securityEvents,
     logger: extras.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     now: clock.now,
     totpKeys: config.totpKeys ?? KeyRing.parse(TEST_TOTP_KEY),

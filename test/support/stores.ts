@@ -7,8 +7,11 @@ import session, { type Store } from 'express-session';
 import mongoose from 'mongoose';
 import { createClient } from 'redis';
 import type { AccountStore, SealedSecret } from '../../src/stores/account-store.js';
+import type { SecurityEventStore } from '../../src/stores/event-store.js';
 import { openMongoAccountStore } from '../../src/stores/mongo-accounts.js';
+import { openMongoEventStore } from '../../src/stores/mongo-events.js';
 import { openSqliteAccountStore } from '../../src/stores/sqlite-accounts.js';
+import { openSqliteEventStore } from '../../src/stores/sqlite-events.js';
 import { openRedisSessionStore } from '../../src/stores/open-stores.js';
 import {
   createGuessingLimits,
@@ -27,6 +30,7 @@ export interface OpenedStores {
   sessionStore: Store;
   /** Guessing limits as the pair keeps them: in this process, or in the pair's Redis. */
   guessingLimits(settings?: GuessingLimitSettings): GuessingLimits;
+  securityEvents: SecurityEventStore;
   /** Whether the store still holds the session behind this cookie value. */
   holdsSession(cookieValue: string): Promise<boolean>;
   /** What the store keeps for the session behind this cookie value, or null. */
@@ -150,6 +154,7 @@ function embedded(): StorePair {
     async open(): Promise<OpenedStores> {
       const dir = mkdtempSync(path.join(tmpdir(), 'client-area-test-'));
       const accounts = openSqliteAccountStore(dir);
+      const securityEvents = openSqliteEventStore(dir);
       const sessionStore = allowManyApps(new session.MemoryStore());
 
       return {
@@ -157,12 +162,14 @@ function embedded(): StorePair {
         sessionStore,
         guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
           createGuessingLimits(settings, null),
+        securityEvents,
         holdsSession: async (cookieValue) =>
           (await readSession(sessionStore, cookieValue)) !== null,
         readSession: (cookieValue) => readSession(sessionStore, cookieValue),
         raw: rawSqlite(path.join(dir, 'accounts.sqlite')),
         async close() {
           await accounts.close();
+          await securityEvents.close();
           rmSync(dir, { recursive: true, force: true });
         },
       };
@@ -189,6 +196,7 @@ export function services(): StorePair {
       const uri = withDatabase(mongodbUri as string, database);
       const accounts = await openMongoAccountStore(uri);
       const rawConnection = await mongoose.createConnection(uri).asPromise();
+      const securityEvents = await openMongoEventStore(uri);
       const sessions = await openRedisSessionStore(redisUrl as string);
       const inspector = createClient({ url: redisUrl as string });
       await inspector.connect();
@@ -198,6 +206,7 @@ export function services(): StorePair {
         sessionStore: allowManyApps(sessions.store),
         guessingLimits: (settings = DEFAULT_GUESSING_LIMITS) =>
           createGuessingLimits(settings, sessions.client),
+        securityEvents,
         readSession: (cookieValue) => readSession(sessions.store, cookieValue),
         raw: rawMongo(rawConnection),
         async holdsSession(cookieValue) {
@@ -211,6 +220,7 @@ export function services(): StorePair {
           await sessions.close();
           await rawConnection.close();
           await accounts.close();
+          await securityEvents.close();
         },
       };
     },
