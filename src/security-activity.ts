@@ -32,7 +32,13 @@ const DESCRIPTIONS: Record<string, string> = {
   'two_factor.disable_failed/wrong': 'Turning off two-factor authentication: code not accepted',
   'two_factor.disabled': 'Two-factor authentication turned off',
   'two_factor.locked': 'Two-factor sign-in locked after too many wrong codes',
-  'sessions.ended': 'Signed out everywhere else',
+  'sessions.ended_others': 'Signed out everywhere else',
+  'session.ended/idle': 'Signed out after a while without activity',
+  'session.ended/expired': 'Signed out at the end of the session time limit',
+  'session.ended/signed-out-elsewhere': 'Signed out from another session',
+  'reauth.succeeded': 'Password confirmed for a security change',
+  'reauth.failed': 'Wrong password when confirming a security change',
+  'reauth.rate_limited': 'Too many wrong passwords when confirming a security change',
 };
 
 export interface ActivityRow {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Express } from 'express';
-import { buildApp, TestClock } from './support/app.js';
+import { DEFAULT_GUESSING_LIMITS } from '../src/auth/guessing-limits.js';
+import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
@@ -114,5 +115,65 @@ forEachStorePair('Re-authentication before sensitive changes', (pair) => {
 
     await customer.visit('/security/backup-codes/new');
     assert.match(customer.page.path, /^\/security\/confirm-password/);
+  });
+
+  it('ASVS V6.3.1: wrong passwords on the confirmation page are limited like at sign-in', async function () {
+    const few = { tries: 3, windowSeconds: 60, pauseSeconds: 60 };
+    const limited = buildApp(stores(), clock, testConfig(), {
+      guessingLimits: stores().guessingLimits({
+        ...DEFAULT_GUESSING_LIMITS,
+        passwordPerAccountAndIp: few,
+        secondFactorPerAccount: few,
+      }),
+    });
+    clock.nextTimeStep();
+    const customer = new Customer(limited);
+    await signInWithPassword(customer, person);
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
+    await customer.visit('/security/two-factor/disable');
+
+    await customer.press('Confirm', { 'Current password': 'wrong 1' });
+    assert.equal(customer.page.status, 401);
+    await customer.press('Confirm', { 'Current password': 'wrong 2' });
+    assert.match(customer.errors()[0] ?? '', /1 try left before a 1-minute pause/);
+    await customer.press('Confirm', { 'Current password': 'wrong 3' });
+    assert.equal(customer.page.status, 429);
+    await customer.press('Confirm', { 'Current password': person.password });
+    assert.equal(customer.page.status, 429, 'the right password waits out the pause too');
+    assert.match(customer.errors()[0] ?? '', /Too many attempts\. Try again in 1 minute/);
+  });
+
+  it('ASVS V6.3.1: wrong codes on the turn-off form are limited like at sign-in', async function () {
+    const few = { tries: 3, windowSeconds: 60, pauseSeconds: 60 };
+    const limited = buildApp(stores(), clock, testConfig(), {
+      guessingLimits: stores().guessingLimits({
+        ...DEFAULT_GUESSING_LIMITS,
+        secondFactorPerAccount: few,
+      }),
+    });
+    const customer = new Customer(limited);
+    clock.nextTimeStep();
+    await signInWithPassword(customer, person);
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
+    await customer.visit('/security/two-factor/disable');
+    await customer.press('Confirm', { 'Current password': person.password });
+
+    for (const wrong of ['111111', '222222']) {
+      await customer.press('Turn off', { 'Authentication code or backup code': wrong });
+      assert.equal(customer.page.status, 401);
+    }
+    await customer.press('Turn off', { 'Authentication code or backup code': '333333' });
+    assert.equal(customer.page.status, 429);
+    assert.ok(customer.page.headers['retry-after']);
+    await customer.press('Turn off', {
+      'Authentication code or backup code': enrolment.backupCodes[0] as string,
+    });
+    assert.equal(customer.page.status, 429, 'a right code waits out the pause too');
+    const account = await stores().accounts.findByEmail(person.email.toLowerCase());
+    assert.ok(account?.totp, 'two-factor is still on');
   });
 });

@@ -102,28 +102,6 @@ export async function renewBackupCodes(
   return codes;
 }
 
-export type DisableResult =
-  { ok: true } | { ok: false; reason: Exclude<CodeCheck, { ok: true }>['reason'] };
-
-/**
- * Turning two-factor off needs a recently confirmed password (checked by the route) and a
- * current second factor, so a session left open on a shared computer is not enough to
- * remove the protection.
- */
-export async function disableTwoFactor(
-  accounts: AccountStore,
-  totpKeys: KeyRing,
-  account: Account,
-  typedCode: string,
-  window: CodeWindow,
-): Promise<DisableResult> {
-  const check = await verifyEitherCode(accounts, totpKeys, account, typedCode, window);
-  if (!check.ok) return { ok: false, reason: check.reason };
-
-  await accounts.disableTotp(account.id);
-  return { ok: true };
-}
-
 /** The re-typed password that opens the sudo window. */
 export function confirmPassword(account: Account, password: string): Promise<boolean> {
   return verifyPassword(account.passwordHash, password);

@@ -16,6 +16,7 @@ export type SecurityEvent =
   | 'sessions.ended_others'
   | 'reauth.succeeded'
   | 'reauth.failed'
+  | 'reauth.rate_limited'
   | 'two_factor.setup_started'
   | 'two_factor.setup_failed'
   | 'two_factor.enabled'

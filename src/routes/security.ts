@@ -7,10 +7,18 @@ import {
   setupFingerprint,
   startTotpEnrolment,
 } from '../auth/enrolment.js';
-import { disableTwoFactor } from '../auth/second-factor.js';
-import { createOtpauthUri, formatKeyForDisplay, type CodeWindow } from '../auth/totp.js';
+import { checkSecondFactorWithinLimits, type LimitedCodeCheck } from '../auth/limited-checks.js';
+import { verifyEitherCode } from '../auth/second-factor.js';
+import {
+  createOtpauthUri,
+  formatKeyForDisplay,
+  isWellFormedTotpCode,
+  normalizeCodeInput,
+  type CodeWindow,
+} from '../auth/totp.js';
 import { readCode, type FieldErrors } from '../forms.js';
 import { recordEvent } from '../http/events.js';
+import { pausedFor, withTriesLeft } from '../http/guess-responses.js';
 import { requireSignedIn } from '../http/guards.js';
 import { requireRecentPassword } from '../http/reauthentication.js';
 import { backupCodeLocals, noticeFor, securityPageRenderer } from './security-page.js';
@@ -21,7 +29,7 @@ const TIME_BASED_TOKENS = 'totp';
 const ALREADY_ENABLED = '/security?done=already-enabled';
 
 export function securityRoutes(context: RouteContext): Router {
-  const { accounts, config, recorder, now, totpKeys } = context;
+  const { accounts, config, recorder, now, totpKeys, guessingLimits } = context;
   const renderSecurity = securityPageRenderer(context);
   const router = Router();
   const recentPassword = requireRecentPassword(config.reauthWindowMs, now);
@@ -47,6 +55,27 @@ export function securityRoutes(context: RouteContext): Router {
       key: formatKeyForDisplay(secret),
       setup: setupFingerprint(secret),
     });
+  }
+
+  /** Why a code did not turn two-factor off, as a status and the words for the field. */
+  function refusalOfDisable(
+    res: Response,
+    check: Exclude<LimitedCodeCheck, { ok: true }>,
+  ): [number, string] {
+    switch (check.reason) {
+      case 'paused':
+        return [429, pausedFor(res, check.retryAfterSeconds)];
+      case 'locked':
+        return [403, MESSAGES.appCodesLocked];
+      case 'malformed':
+        return [422, MESSAGES.disableCodeMalformed];
+      case 'replayed':
+        return [401, MESSAGES.codeReplayed];
+      case 'wrong':
+        return [401, withTriesLeft(guessingLimits, MESSAGES.codeNotAccepted, check)];
+      default:
+        return [401, MESSAGES.codeNotAccepted];
+    }
   }
 
   router.get('/security', async (req, res) => {
@@ -143,23 +172,22 @@ export function securityRoutes(context: RouteContext): Router {
     const { values, errors } = readCode(req.body, 'code', 'authentication code or backup code');
     if (errors.code) return renderSecurity(res, account, 'disable', { status: 422, errors });
 
-    const result = await disableTwoFactor(accounts, totpKeys, account, values.code, codeWindow());
-    if (!result.ok) {
+    const check = await checkSecondFactorWithinLimits(
+      { accounts, limits: guessingLimits },
+      account,
+      isWellFormedTotpCode(normalizeCodeInput(values.code)) ? 'totp' : 'backup-code',
+      () => verifyEitherCode(accounts, totpKeys, account, values.code, codeWindow()),
+    );
+    if (!check.ok) {
       await recordEvent(recorder, req, 'two_factor.disable_failed', {
         accountId: account.id,
-        reason: result.reason,
+        reason: check.reason,
       });
-      if (result.reason === 'malformed') {
-        return renderSecurity(res, account, 'disable', {
-          status: 422,
-          errors: { code: MESSAGES.disableCodeMalformed },
-        });
-      }
-      const message =
-        result.reason === 'replayed' ? MESSAGES.codeReplayed : MESSAGES.codeNotAccepted;
-      return renderSecurity(res, account, 'disable', { status: 401, errors: { code: message } });
+      const [status, message] = refusalOfDisable(res, check);
+      return renderSecurity(res, account, 'disable', { status, errors: { code: message } });
     }
 
+    await accounts.disableTotp(account.id);
     await recordEvent(recorder, req, 'two_factor.disabled', { accountId: account.id });
     res.redirect(303, '/security?done=disabled');
   });

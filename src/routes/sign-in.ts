@@ -7,10 +7,10 @@ import {
   checkPasswordWithinLimits,
   checkSecondFactorWithinLimits,
   type LimitedCodeCheck,
-  type TriesLeft,
 } from '../auth/limited-checks.js';
 import { readCode, readCredentials } from '../forms.js';
 import { recordEvent } from '../http/events.js';
+import { pausedFor, withTriesLeft } from '../http/guess-responses.js';
 import { redirectIfSignedIn } from '../http/guards.js';
 import {
   abandonPendingSecondFactor,
@@ -57,18 +57,6 @@ interface SecondStep {
 export function signInRoutes(context: RouteContext): Router {
   const { accounts, config, recorder, passport, now, totpKeys, guessingLimits } = context;
   const router = Router();
-
-  /** Says how many tries remain once few do; earlier it would only be noise. */
-  function withTriesLeft(message: string, left: TriesLeft): string {
-    if (left.triesLeft > guessingLimits.settings.warnAtTriesLeft) return message;
-    return `${message} ${MESSAGES.triesLeft(left.triesLeft, left.pauseSeconds)}`;
-  }
-
-  /** A pause: 429 with Retry-After, and the sentence for the page saying when to come back. */
-  function pausedFor(res: Response, retryAfterSeconds: number): string {
-    res.set('Retry-After', String(retryAfterSeconds));
-    return MESSAGES.tooManyAttempts(retryAfterSeconds);
-  }
 
   function renderSignIn(res: Response, status: number, locals: Record<string, unknown>): void {
     res.status(status).render('login', { title: 'Sign in', next: '/', ...locals });
@@ -158,7 +146,7 @@ export function signInRoutes(context: RouteContext): Router {
         accountId,
         reason: check.reason,
       });
-      const message = withTriesLeft(MESSAGES.signInFailed, check);
+      const message = withTriesLeft(guessingLimits, MESSAGES.signInFailed, check);
       return renderSignIn(res, 401, { ...page, errors: { form: message } });
     }
 
@@ -246,7 +234,12 @@ export function signInRoutes(context: RouteContext): Router {
       case 'malformed':
         return renderStep(res, step, 422, step.malformed);
       case 'wrong':
-        return renderStep(res, step, 401, withTriesLeft(MESSAGES.codeNotAccepted, check));
+        return renderStep(
+          res,
+          step,
+          401,
+          withTriesLeft(guessingLimits, MESSAGES.codeNotAccepted, check),
+        );
       default:
         return renderStep(res, step, 401, MESSAGES.codeNotAccepted);
     }
