@@ -5,13 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { buildApp, TestClock } from './support/app.js';
 import {
-  auditContext,
+  AuditWindow,
   controlsWithoutVisibleLabel,
   DESKTOP,
   errorSummaryProblems,
   horizontalOverflow,
   PHONE,
-  reopen,
   seriousViolations,
   ZOOM_200,
   type Snapshot,
@@ -38,7 +37,7 @@ function clearScreenshots(): void {
 }
 
 /** What a customer does in the browser: by visible labels and names only. */
-class Tab {
+class BrowserCustomer {
   readonly snapshots: Snapshot[] = [];
   /** Pages the server answered with a 5xx; a customer must never see one. */
   readonly serverErrors: string[] = [];
@@ -119,13 +118,17 @@ class Tab {
   }
 }
 
-async function signOut(tab: Tab): Promise<void> {
+async function signOut(tab: BrowserCustomer): Promise<void> {
   await tab.greeting().click();
   await tab.follow(tab.button('Sign out'));
   assert.equal(pathOf(tab.page), '/login');
 }
 
-async function signIn(tab: Tab, person: Person, password = person.password): Promise<void> {
+async function signIn(
+  tab: BrowserCustomer,
+  person: Person,
+  password = person.password,
+): Promise<void> {
   await tab.field('Email address').fill(person.email);
   await tab.field('Password').fill(password);
   await tab.follow(tab.button('Sign in'));
@@ -162,7 +165,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
   let app: RunningApp;
   let browser: Browser;
   let context: BrowserContext;
-  let walk: Tab;
+  let walk: BrowserCustomer;
 
   before(async function () {
     this.timeout(60_000);
@@ -173,7 +176,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
       baseURL: app.url,
       viewport: { width: DESKTOP.width, height: DESKTOP.height },
     });
-    walk = new Tab(await context.newPage(), screenshots);
+    walk = new BrowserCustomer(await context.newPage(), screenshots);
     if (screenshots) clearScreenshots();
   });
 
@@ -313,18 +316,17 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
   it('axe-core finds nothing serious or critical on any page of the flow, and every field has a visible label', async function () {
     this.timeout(BROWSER_TEST_MS);
     assert.ok(walk.snapshots.length >= 12, 'the walk recorded its pages');
-    const audit = await auditContext(browser, DESKTOP);
+    const audit = await AuditWindow.open(browser, DESKTOP);
     const problems: string[] = [];
 
     for (const snapshot of walk.snapshots) {
-      const page = await reopen(audit, snapshot);
+      const page = await audit.show(snapshot);
       const found = [
         ...(await seriousViolations(page)),
         ...(await controlsWithoutVisibleLabel(page)),
         ...(await errorSummaryProblems(page)),
       ];
       problems.push(...found.map((problem) => `${snapshot.name}: ${problem}`));
-      await page.close();
     }
 
     await audit.close();
@@ -336,12 +338,10 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     const problems: string[] = [];
 
     for (const screen of [PHONE, ZOOM_200]) {
-      const audit = await auditContext(browser, screen);
+      const audit = await AuditWindow.open(browser, screen);
       for (const snapshot of walk.snapshots) {
-        const page = await reopen(audit, snapshot);
-        const overflow = await horizontalOverflow(page);
+        const overflow = await horizontalOverflow(await audit.show(snapshot));
         if (overflow !== null) problems.push(`${snapshot.name} on a ${screen.name}: ${overflow}`);
-        await page.close();
       }
       await audit.close();
     }
@@ -357,7 +357,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
       baseURL: app.url,
       viewport: { width: DESKTOP.width, height: DESKTOP.height },
     });
-    const tab = new Tab(await keys.newPage(), false);
+    const tab = new BrowserCustomer(await keys.newPage(), false);
     const { page } = tab;
     const greeting = 'summary "Hello, Grace! ▾"';
     const press = async (key: string): Promise<void> => {

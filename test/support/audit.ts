@@ -44,26 +44,58 @@ export const ZOOM_200: Screen = {
   deviceScaleFactor: 2,
 };
 
-/** A context in which script may run, used only to audit recorded pages. */
-export function auditContext(browser: Browser, screen: Screen): Promise<BrowserContext> {
-  return browser.newContext({
-    javaScriptEnabled: true,
-    bypassCSP: true,
-    viewport: { width: screen.width, height: screen.height },
-    deviceScaleFactor: screen.deviceScaleFactor,
-  });
-}
+/**
+ * A page in a context of its own in which script may run (axe-core is loaded into every
+ * document it shows), used only to show recorded pages again for the audit.
+ */
+export class AuditWindow {
+  private current: Snapshot | null = null;
 
-/** Shows the recorded page again in the audit context; the caller closes the page. */
-export async function reopen(context: BrowserContext, snapshot: Snapshot): Promise<Page> {
-  const page = await context.newPage();
-  await page.route(
-    (url) => url.href === snapshot.url,
-    (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: snapshot.html }),
-  );
-  await page.goto(snapshot.url, { waitUntil: 'load' });
-  return page;
+  private constructor(
+    private readonly context: BrowserContext,
+    readonly page: Page,
+  ) {}
+
+  static async open(browser: Browser, screen: Screen): Promise<AuditWindow> {
+    const context = await browser.newContext({
+      javaScriptEnabled: true,
+      bypassCSP: true,
+      viewport: { width: screen.width, height: screen.height },
+      deviceScaleFactor: screen.deviceScaleFactor,
+    });
+    await context.addInitScript({ path: AXE_SCRIPT });
+    const window = new AuditWindow(context, await context.newPage());
+
+    // The recorded page answers for its own address; everything else (the stylesheet, the
+    // icon) still comes from the server.
+    await window.page.route(
+      (url) => url.href === window.current?.url,
+      (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/html; charset=utf-8',
+          body: window.current?.html ?? '',
+        }),
+    );
+    return window;
+  }
+
+  /** Shows the recorded page as the walk saw it, stylesheet and all. */
+  async show(snapshot: Snapshot): Promise<Page> {
+    this.current = snapshot;
+    await this.page.goto(snapshot.url, { waitUntil: 'load' });
+
+    // Were the recording not shown (say the server answered instead, with a redirect to the
+    // sign-in page), the audit would pass while looking at another page.
+    if ((await this.page.content()) !== snapshot.html) {
+      throw new Error(`The recorded page "${snapshot.name}" could not be shown again`);
+    }
+    return this.page;
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
 }
 
 interface AxeViolation {
@@ -75,8 +107,6 @@ interface AxeViolation {
 
 /** axe-core's serious and critical violations, one line each. */
 export async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE_SCRIPT });
-
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown }> } }).axe;
     return (await axe.run()).violations;
