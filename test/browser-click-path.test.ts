@@ -92,26 +92,37 @@ class BrowserCustomer {
     );
   }
 
-  /** Keeps the page as it is now for the audit, and a picture of it when asked for. */
-  async record(name: string): Promise<void> {
+  /**
+   * Keeps the page as it is now for the audit, and a picture of it when asked for; `phone`
+   * adds one at a phone's width.
+   */
+  async record(name: string, { phone = false } = {}): Promise<void> {
     this.snapshots.push({ name, url: this.page.url(), html: await this.page.content() });
     if (!this.screenshots) return;
 
     const number = String(this.snapshots.length).padStart(2, '0');
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    writeFileSync(path.join(SCREENSHOT_DIR, `${number}-${name}.png`), await this.picture());
+    writeFileSync(
+      path.join(SCREENSHOT_DIR, `${number}-${name}.png`),
+      await this.picture(SCREENSHOT_WIDTH),
+    );
+    if (!phone) return;
+    writeFileSync(
+      path.join(SCREENSHOT_DIR, `${number}-${name}-phone.png`),
+      await this.picture(PHONE.width),
+    );
   }
 
   /**
-   * The whole page, at a laptop-like width that keeps the file small. The window is made as
-   * tall as the page for the picture, so the dimmed backdrop (fixed to the window) covers all
-   * of it, as on a screen.
+   * The whole page at the given width (800 px, laptop-like, keeps the file small). The window
+   * is made as tall as the page for the picture, so the dimmed backdrop (fixed to the window)
+   * covers all of it, as on a screen.
    */
-  private async picture(): Promise<Buffer> {
+  private async picture(width: number): Promise<Buffer> {
     const size = this.page.viewportSize() ?? { width: DESKTOP.width, height: DESKTOP.height };
-    await this.page.setViewportSize({ width: SCREENSHOT_WIDTH, height: size.height });
+    await this.page.setViewportSize({ width, height: size.height });
     const height = await this.page.evaluate('document.documentElement.scrollHeight');
-    await this.page.setViewportSize({ width: SCREENSHOT_WIDTH, height: Number(height) });
+    await this.page.setViewportSize({ width, height: Number(height) });
     const png = await this.page.screenshot();
     await this.page.setViewportSize(size);
     return png;
@@ -227,7 +238,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     assert.equal(await menuItem.isVisible(), false, 'the menu starts closed');
     await walk.greeting().click();
     assert.equal(await menuItem.isVisible(), true, 'the click opened the menu');
-    await walk.record('greeting-menu');
+    await walk.record('greeting-menu', { phone: true });
 
     // Step 3.
     await walk.follow(menuItem);
@@ -257,7 +268,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     assert.equal(await page.locator('.setup-key').innerText(), secret.match(/.{4}/g)?.join(' '));
     const qrText = await page.getByRole('img').getAttribute('alt');
     assert.match(qrText ?? '', /QR code .* setup key/, 'the QR code has a text alternative');
-    await walk.record('connect-your-app');
+    await walk.record('connect-your-app', { phone: true });
 
     // Step 7, first with a code off by one.
     const code = walk.field('Enter authentication code');
