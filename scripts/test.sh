@@ -4,6 +4,21 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The browser tests drive Debian's Chromium through playwright-core, which never downloads a
+# browser of its own; the variable keeps any other Playwright package from trying either.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+CHROMIUM=/usr/bin/chromium
+if [[ ! -x $CHROMIUM ]]; then
+  echo "test: installing chromium with apt-get"
+  sudo=()
+  # Root (as on CI) needs no sudo; anyone else needs it for apt-get.
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  # A fresh machine has no package lists, so install would find nothing without the update.
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  [[ -x $CHROMIUM ]] || { echo "test: ERROR: $CHROMIUM still missing after install" >&2; exit 1; }
+fi
+
 npm run typecheck
 npm run lint
 

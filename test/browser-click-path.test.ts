@@ -1,0 +1,464 @@
+import { strict as assert } from 'node:assert';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { buildApp, TestClock } from './support/app.js';
+import {
+  AuditWindow,
+  controlsWithoutVisibleLabel,
+  DESKTOP,
+  errorSummaryProblems,
+  horizontalOverflow,
+  PHONE,
+  seriousViolations,
+  ZOOM_200,
+  type Snapshot,
+} from './support/audit.js';
+import { launchChromium, pathOf, serve, type RunningApp } from './support/browser.js';
+import { codeFromApp, newPerson, type Person } from './support/flows.js';
+import { decodeQrPng } from './support/qr.js';
+import { forEachStorePair, useStores } from './support/stores.js';
+
+// `SCREENSHOTS=1` (npm run screenshots) also saves a picture of each step for the README.
+const SCREENSHOT_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../docs/screenshots',
+);
+const SCREENSHOT_WIDTH = 800;
+const BROWSER_TEST_MS = 180_000;
+
+/** Pictures of steps that no longer exist must not stay behind in the README's folder. */
+function clearScreenshots(): void {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const file of readdirSync(SCREENSHOT_DIR)) {
+    if (/^\d\d-.*\.png$/.test(file)) rmSync(path.join(SCREENSHOT_DIR, file));
+  }
+}
+
+/** What a customer does in the browser: by visible labels and names only. */
+class BrowserCustomer {
+  readonly snapshots: Snapshot[] = [];
+  /** Pages the server answered with a 5xx; a customer must never see one. */
+  readonly serverErrors: string[] = [];
+
+  constructor(
+    readonly page: Page,
+    private readonly screenshots: boolean,
+  ) {
+    // A step that cannot happen fails within seconds instead of using up the test's time.
+    page.setDefaultTimeout(10_000);
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.status() >= 500) {
+        this.serverErrors.push(`${response.status()} ${response.url()}`);
+      }
+    });
+  }
+
+  field(label: string): Locator {
+    return this.page.getByLabel(label, { exact: true });
+  }
+
+  button(name: string): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  link(name: string): Locator {
+    return this.page.getByRole('link', { name, exact: true });
+  }
+
+  heading(name: string): Locator {
+    return this.page.getByRole('heading', { name, exact: true });
+  }
+
+  greeting(): Locator {
+    return this.page.locator('header summary');
+  }
+
+  /** Clicks what leads to another page and waits until that page has loaded. */
+  async follow(target: Locator): Promise<void> {
+    const loaded = this.page.waitForEvent('load');
+    await target.click();
+    await loaded;
+  }
+
+  async visit(pathAndQuery: string): Promise<void> {
+    await this.page.goto(pathAndQuery);
+  }
+
+  async errorMessages(): Promise<string[]> {
+    return (await this.page.locator('.error-summary li').allTextContents()).map((text) =>
+      text.trim(),
+    );
+  }
+
+  /**
+   * Keeps the page as it is now for the audit, and a picture of it when asked for; `phone`
+   * adds one at a phone's width.
+   */
+  async record(name: string, { phone = false } = {}): Promise<void> {
+    this.snapshots.push({ name, url: this.page.url(), html: await this.page.content() });
+    if (!this.screenshots) return;
+
+    const number = String(this.snapshots.length).padStart(2, '0');
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    writeFileSync(
+      path.join(SCREENSHOT_DIR, `${number}-${name}.png`),
+      await this.picture(SCREENSHOT_WIDTH),
+    );
+    if (!phone) return;
+    writeFileSync(
+      path.join(SCREENSHOT_DIR, `${number}-${name}-phone.png`),
+      await this.picture(PHONE.width),
+    );
+  }
+
+  /**
+   * The whole page at the given width (800 px, laptop-like, keeps the file small). The window
+   * is made as tall as the page for the picture, so the dimmed backdrop (fixed to the window)
+   * covers all of it, as on a screen.
+   */
+  private async picture(width: number): Promise<Buffer> {
+    const size = this.page.viewportSize() ?? { width: DESKTOP.width, height: DESKTOP.height };
+    await this.page.setViewportSize({ width, height: size.height });
+    const height = await this.page.evaluate('document.documentElement.scrollHeight');
+    await this.page.setViewportSize({ width, height: Number(height) });
+    const png = await this.page.screenshot();
+    await this.page.setViewportSize(size);
+    return png;
+  }
+}
+
+async function signOut(tab: BrowserCustomer): Promise<void> {
+  await tab.greeting().click();
+  await tab.follow(tab.button('Sign out'));
+  assert.equal(pathOf(tab.page), '/login');
+}
+
+async function signIn(
+  tab: BrowserCustomer,
+  person: Person,
+  password = person.password,
+): Promise<void> {
+  await tab.field('Email address').fill(person.email);
+  await tab.field('Password').fill(password);
+  await tab.follow(tab.button('Sign in'));
+}
+
+/**
+ * What the focused element is, as a screen reader would name it, e.g. `button "Submit"`. A
+ * <summary> has no ARIA role of its own, so it is named by its tag and text.
+ */
+async function focused(page: Page): Promise<string> {
+  const target = page.locator('*:focus');
+  const tag = await target.evaluate((element) => (element as { tagName: string }).tagName);
+  if (tag === 'SUMMARY') return `summary "${(await target.innerText()).trim()}"`;
+
+  const snapshot = await target.ariaSnapshot();
+  return snapshot.replace(/^- /, '').split('\n')[0]?.replace(/:$/, '') ?? '';
+}
+
+/** Presses Tab (or Shift+Tab) once per expected stop and checks where focus lands each time. */
+async function tabThrough(page: Page, expected: string[], key = 'Tab'): Promise<void> {
+  const seen: string[] = [];
+  for (let stop = 0; stop < expected.length; stop += 1) {
+    await page.keyboard.press(key);
+    seen.push(await focused(page));
+  }
+  assert.deepEqual(seen, expected, `${key} order on ${pathOf(page)}`);
+}
+
+forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (pair) => {
+  const stores = useStores(pair);
+  const clock = new TestClock();
+  // Pictures for the README come from the embedded pair's run only.
+  const screenshots = process.env.SCREENSHOTS === '1' && pair.name.startsWith('embedded');
+  let app: RunningApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let walk: BrowserCustomer;
+
+  before(async function () {
+    this.timeout(60_000);
+    app = await serve(buildApp(stores(), clock));
+    browser = await launchChromium();
+    context = await browser.newContext({
+      javaScriptEnabled: false,
+      baseURL: app.url,
+      viewport: { width: DESKTOP.width, height: DESKTOP.height },
+    });
+    walk = new BrowserCustomer(await context.newPage(), screenshots);
+    if (screenshots) clearScreenshots();
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('the whole click-path: register, sign in, the menu, enable 2FA from a screenshot of the QR, then sign in with a code and with a backup code', async function () {
+    this.timeout(BROWSER_TEST_MS);
+    const ada = newPerson({ firstName: 'Ada', email: `ada.${Date.now()}@example.com` });
+    const { page } = walk;
+
+    // JavaScript really is off in this browser: a page's own script does not run.
+    await page.goto('data:text/html,<title>as sent</title><script>document.title="ran"</script>');
+    assert.equal(await page.title(), 'as sent');
+
+    await walk.visit('/register');
+    await walk.record('create-account');
+    await walk.field('First name').fill(ada.firstName);
+    await walk.field('Last name').fill(ada.lastName);
+    await walk.field('Email address').fill(ada.email);
+    await walk.field('Password').fill(ada.password);
+    await walk.field('Confirm password').fill('a different password');
+    await walk.follow(walk.button('Create account'));
+    assert.deepEqual(await walk.errorMessages(), ['The two passwords do not match.']);
+    await walk.record('create-account-mistake');
+
+    await walk.field('Password').fill(ada.password);
+    await walk.field('Confirm password').fill(ada.password);
+    await walk.follow(walk.button('Create account'));
+    assert.equal(pathOf(page), '/');
+    await signOut(walk);
+
+    // Step 1, after a mistyped password.
+    await signIn(walk, ada, 'not the password');
+    assert.deepEqual(await walk.errorMessages(), ['The email address or password is incorrect.']);
+    await walk.record('sign-in-mistake');
+    await signIn(walk, ada);
+    assert.equal(pathOf(page), '/');
+    await walk.record('client-area');
+
+    // Step 2: the greeting opens its menu on a click, with no script.
+    assert.equal(await walk.greeting().innerText(), 'Hello, Ada! ▾');
+    assert.equal(await walk.link('Security Settings').first().isVisible(), true, 'home card');
+    const menuItem = page.locator('header').getByRole('link', { name: 'Security Settings' });
+    assert.equal(await menuItem.isVisible(), false, 'the menu starts closed');
+    await walk.greeting().click();
+    assert.equal(await menuItem.isVisible(), true, 'the click opened the menu');
+    await walk.record('greeting-menu', { phone: true });
+
+    // Step 3.
+    await walk.follow(menuItem);
+    assert.equal(pathOf(page), '/security');
+    assert.equal(await walk.heading('Security Settings').count(), 1);
+    assert.equal(await walk.heading('Two-Factor Authentication').count(), 1);
+    await walk.record('security-settings');
+
+    // Step 4.
+    await walk.follow(walk.link('Click here to Enable'));
+    assert.equal(await walk.heading('Enable Two-Factor Authentication').isVisible(), true);
+    assert.equal(await page.getByRole('dialog').count(), 1);
+
+    // Step 5.
+    const timeBased = page.getByRole('radio', { name: 'Time Based Tokens', exact: true });
+    assert.equal(await timeBased.isChecked(), true, '"Time Based Tokens" is selected');
+    await walk.record('enable-window');
+    await walk.follow(walk.button('Get Started'));
+    assert.equal(await walk.heading('Connect your app').isVisible(), true);
+
+    // Step 6: scan the QR code off the screen, as a phone would.
+    const uri = new URL(decodeQrPng(await page.screenshot({ fullPage: true })));
+    const secret = uri.searchParams.get('secret') ?? '';
+    assert.equal(uri.protocol, 'otpauth:');
+    assert.equal(decodeURIComponent(uri.pathname), `/Client Area:${ada.email}`);
+    assert.equal(uri.searchParams.get('issuer'), 'Client Area');
+    assert.equal(await page.locator('.setup-key').innerText(), secret.match(/.{4}/g)?.join(' '));
+    const qrText = await page.getByRole('img').getAttribute('alt');
+    assert.match(qrText ?? '', /QR code .* setup key/, 'the QR code has a text alternative');
+    await walk.record('connect-your-app', { phone: true });
+
+    // Step 7, first with a code off by one.
+    const code = walk.field('Enter authentication code');
+    assert.equal(await code.getAttribute('autocomplete'), 'one-time-code');
+    assert.equal(await code.getAttribute('inputmode'), 'numeric');
+    await code.fill(offByOne(codeFromApp(secret, clock)));
+    await walk.follow(walk.button('Submit'));
+    assert.deepEqual(await walk.errorMessages(), ['The code was not accepted.']);
+    assert.match(await focused(page), /^alert/, 'focus starts on the list of errors');
+    assert.equal(await walk.heading('Connect your app').isVisible(), true, 'the window stays');
+    await walk.record('connect-wrong-code');
+
+    // Step 8.
+    await code.fill(codeFromApp(secret, clock));
+    await walk.follow(walk.button('Submit'));
+    const enabledNote = page.getByText('Two-Factor Authentication is now enabled.');
+    assert.equal(await enabledNote.isVisible(), true);
+
+    // Step 9.
+    const backupSection = page.getByRole('region', { name: 'Backup code', exact: true });
+    const backupCodes = (await backupSection.getByRole('listitem').allInnerTexts()).map((text) =>
+      text.trim(),
+    );
+    assert.equal(backupCodes.length, 10);
+    await walk.record('backup-codes');
+    await walk.follow(walk.link('Close'));
+
+    // Step 10.
+    assert.equal(pathOf(page), '/security');
+    assert.equal(await page.getByRole('dialog').count(), 0, 'the window is closed');
+    const status = page.getByText('Two-Factor Authentication is enabled for your account.');
+    assert.equal(await status.isVisible(), true);
+    await walk.record('two-factor-enabled');
+
+    // Signing in now takes the password, then a code from the app.
+    await signOut(walk);
+    clock.nextTimeStep();
+    await signIn(walk, ada);
+    assert.equal(pathOf(page), '/login/code');
+    await walk.record('sign-in-code');
+    await walk.field('Enter authentication code').fill(codeFromApp(secret, clock));
+    await walk.follow(walk.button('Verify'));
+    assert.equal(pathOf(page), '/');
+    assert.equal(await walk.greeting().innerText(), 'Hello, Ada! ▾');
+
+    // Or the password and a backup code.
+    await signOut(walk);
+    await signIn(walk, ada);
+    await walk.follow(walk.link('Use a backup code'));
+    await walk.record('sign-in-backup-code');
+    await walk.field('Backup code').fill(backupCodes[0] as string);
+    await walk.follow(walk.button('Verify'));
+    assert.equal(pathOf(page), '/');
+    assert.equal(await walk.greeting().innerText(), 'Hello, Ada! ▾');
+
+    assert.deepEqual(walk.serverErrors, []);
+  });
+
+  it('axe-core finds nothing serious or critical on any page of the flow, and every field has a visible label', async function () {
+    this.timeout(BROWSER_TEST_MS);
+    assert.ok(walk.snapshots.length >= 12, 'the walk recorded its pages');
+    const audit = await AuditWindow.open(browser, DESKTOP);
+    const problems: string[] = [];
+
+    for (const snapshot of walk.snapshots) {
+      const page = await audit.show(snapshot);
+      const found = [
+        ...(await seriousViolations(page)),
+        ...(await controlsWithoutVisibleLabel(page)),
+        ...(await errorSummaryProblems(page)),
+      ];
+      problems.push(...found.map((problem) => `${snapshot.name}: ${problem}`));
+    }
+
+    await audit.close();
+    assert.deepEqual(problems, []);
+  });
+
+  it('WCAG 1.4.10 reflow: no page of the flow scrolls sideways at 360 px or at 200% zoom', async function () {
+    this.timeout(BROWSER_TEST_MS);
+    const problems: string[] = [];
+
+    for (const screen of [PHONE, ZOOM_200]) {
+      const audit = await AuditWindow.open(browser, screen);
+      for (const snapshot of walk.snapshots) {
+        const overflow = await horizontalOverflow(await audit.show(snapshot));
+        if (overflow !== null) problems.push(`${snapshot.name} on a ${screen.name}: ${overflow}`);
+      }
+      await audit.close();
+    }
+
+    assert.deepEqual(problems, []);
+  });
+
+  it('keyboard alone: focus follows the steps, the greeting menu opens with Enter and Space, and the windows work without a mouse', async function () {
+    this.timeout(BROWSER_TEST_MS);
+    const grace = newPerson({ firstName: 'Grace', email: `grace.${Date.now()}@example.com` });
+    const keys = await browser.newContext({
+      javaScriptEnabled: false,
+      baseURL: app.url,
+      viewport: { width: DESKTOP.width, height: DESKTOP.height },
+    });
+    const tab = new BrowserCustomer(await keys.newPage(), false);
+    const { page } = tab;
+    const greeting = 'summary "Hello, Grace! ▾"';
+    const press = async (key: string): Promise<void> => {
+      const loaded = page.waitForEvent('load');
+      await page.keyboard.press(key);
+      await loaded;
+    };
+
+    try {
+      await tab.visit('/register');
+      await tabThrough(page, ['link "Client Area"', 'textbox "First name"']);
+      await page.keyboard.type(grace.firstName);
+      await tabThrough(page, ['textbox "Last name"']);
+      await page.keyboard.type(grace.lastName);
+      await tabThrough(page, ['textbox "Email address"']);
+      await page.keyboard.type(grace.email);
+      await tabThrough(page, ['textbox "Password"']);
+      await page.keyboard.type(grace.password);
+      await tabThrough(page, ['textbox "Confirm password"']);
+      await page.keyboard.type(grace.password);
+      await tabThrough(page, ['button "Create account"']);
+      await press('Enter');
+      assert.equal(pathOf(page), '/');
+
+      // The greeting menu: Enter opens it, its links come next in the Tab order.
+      await tabThrough(page, ['link "Client Area"', greeting]);
+      await page.keyboard.press('Enter');
+      await tabThrough(page, ['link "Client area home"', 'link "Security Settings"']);
+      await press('Enter');
+      assert.equal(pathOf(page), '/security');
+
+      // Space opens and closes it too; closed, its links are out of the Tab order.
+      await tabThrough(page, ['link "Client Area"', greeting]);
+      await page.keyboard.press('Space');
+      assert.equal(await tab.button('Sign out').isVisible(), true);
+      await page.keyboard.press('Space');
+      assert.equal(await tab.button('Sign out').isVisible(), false);
+      await tabThrough(page, ['link "Click here to Enable"']);
+      await press('Enter');
+
+      // The window: only its own controls take focus, in the order of the steps.
+      await tabThrough(page, [
+        'radio "Time Based Tokens" [checked]',
+        'button "Get Started"',
+        'link "Cancel"',
+      ]);
+      await tabThrough(page, ['button "Get Started"'], 'Shift+Tab');
+      await press('Space');
+      assert.equal(await tab.heading('Connect your app').isVisible(), true);
+
+      const uri = new URL(decodeQrPng(await page.screenshot({ fullPage: true })));
+      await tabThrough(page, ['textbox "Enter authentication code"', 'button "Submit"']);
+      await tabThrough(page, ['link "Cancel"']);
+      await tabThrough(
+        page,
+        ['button "Submit"', 'textbox "Enter authentication code"'],
+        'Shift+Tab',
+      );
+      const secret = uri.searchParams.get('secret') ?? '';
+      await page.keyboard.type(offByOne(codeFromApp(secret, clock)));
+      await press('Enter');
+
+      // The error is read first, and its link leads straight back to the field.
+      assert.match(await focused(page), /^alert/);
+      await tabThrough(page, ['link "The code was not accepted."']);
+      await page.keyboard.press('Enter');
+      assert.match(await focused(page), /^textbox "Enter authentication code"/);
+      await page.keyboard.type(codeFromApp(secret, clock));
+      await press('Enter');
+      assert.equal(
+        await page.getByText('Two-Factor Authentication is now enabled.').isVisible(),
+        true,
+      );
+
+      await tabThrough(page, ['link "Close"']);
+      await press('Enter');
+      assert.equal(pathOf(page), '/security');
+      await tabThrough(page, ['link "Client Area"', greeting]);
+      await tabThrough(page, ['link "Turn off Two-Factor Authentication"']);
+      assert.deepEqual(tab.serverErrors, []);
+    } finally {
+      await keys.close();
+    }
+  });
+});
+
+/** A well-formed code that is not the right one. */
+function offByOne(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
