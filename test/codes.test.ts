@@ -16,7 +16,7 @@ import {
 import { decodeBase32, totpFromBase32 } from './support/rfc6238.js';
 
 describe('TOTP secrets and the otpauth URI', function () {
-  it('a new secret is 160 random bits in base32', function () {
+  it('ASVS V6.5.3: a new secret is 160 random bits from the CSPRNG, in base32', function () {
     const secrets = new Set(Array.from({ length: 20 }, createTotpSecret));
 
     assert.equal(secrets.size, 20);
@@ -77,7 +77,7 @@ describe('TOTP secrets and the otpauth URI', function () {
 });
 
 describe('Backup codes', function () {
-  it('ten different codes of 80 bits each, kept only as argon2id hashes', async function () {
+  it('ASVS V6.5.2, V6.5.4: ten different codes of 80 bits each, kept only as argon2id hashes', async function () {
     const { codes, records } = await createBackupCodes();
 
     assert.equal(codes.length, 10);
@@ -89,7 +89,7 @@ describe('Backup codes', function () {
     }
   });
 
-  it('reads a code in any case, with or without spaces and dashes', async function () {
+  it('NIST 3.1.2.2: reads a backup code in any case, with or without spaces and dashes', async function () {
     const { codes, records } = await createBackupCodes();
     const code = codes[4] as string;
     const shown = formatBackupCode(code);
@@ -108,7 +108,7 @@ describe('Backup codes', function () {
 });
 
 describe('Passwords', function () {
-  it("are hashed with argon2id at OWASP's recommended cost", async function () {
+  it("ASVS V11.4.2: passwords are hashed with argon2id at OWASP's recommended cost", async function () {
     const hash = await hashPassword('correct horse battery staple');
 
     assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

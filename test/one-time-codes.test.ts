@@ -125,6 +125,25 @@ forEachStorePair('One-time codes: replay and the time window', (pair) => {
     assert.equal(customer.page.path, '/');
   });
 
+  it('ASVS V6.5.8: only the server clock counts, whatever time the browser claims', async function () {
+    clock.nextTimeStep();
+    const current = codeFromApp(enrolment.secret, clock);
+    let ahead = 5 * 60_000;
+    while (totpFromBase32(enrolment.secret, clock.ms + ahead) === current) ahead += 30_000;
+    const future = totpFromBase32(enrolment.secret, clock.ms + ahead);
+    const customer = await atSecondStep();
+
+    const res = await customer.agent
+      .post('/login/code')
+      .set('Date', new Date(clock.ms + ahead).toUTCString())
+      .type('form')
+      .send({ _csrf: customer.csrfToken(), code: future });
+
+    assert.equal(res.status, 401);
+    await customer.press('Verify', { 'Enter authentication code': current });
+    assert.equal(customer.page.path, '/');
+  });
+
   it('ASVS V6.5.5: TOTP_PAST_STEPS=0 accepts the current step only', async function () {
     const strict = buildApp(stores(), clock, testConfig({ TOTP_PAST_STEPS: '0' }));
     clock.nextTimeStep();
