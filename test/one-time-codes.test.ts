@@ -52,6 +52,12 @@ forEachStorePair('One-time codes: replay and the time window', (pair) => {
 
     assert.equal(customer.page.status, 401);
     assert.deepEqual(customer.errors(), [REPLAYED]);
+    clock.nextTimeStep();
+    await customer.press('Verify', {
+      'Enter authentication code': codeFromApp(enrolment.secret, clock),
+    });
+    await customer.visit('/security');
+    assert.match(customer.text('.activity'), /A code was used again/, 'recorded as an event');
   });
 
   it('ASVS V6.5.1: two simultaneous submissions of one code: exactly one signs in', async function () {
