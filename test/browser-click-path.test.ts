@@ -38,13 +38,14 @@ function clearScreenshots(): void {
 
 /** What a customer does in the browser: by visible labels and names only. */
 class BrowserCustomer {
-  readonly snapshots: Snapshot[] = [];
   /** Pages the server answered with a 5xx; a customer must never see one. */
   readonly serverErrors: string[] = [];
 
+  /** A second browser of the same walk passes the walk's snapshots, to be audited with them. */
   constructor(
     readonly page: Page,
     private readonly screenshots: boolean,
+    readonly snapshots: Snapshot[] = [],
   ) {
     // A step that cannot happen fails within seconds instead of using up the test's time.
     page.setDefaultTimeout(10_000);
@@ -197,7 +198,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     await app?.close();
   });
 
-  it('the whole click-path: register, sign in, the menu, enable 2FA from a screenshot of the QR, then sign in with a code and with a backup code', async function () {
+  it('the whole click-path: register, sign in, the menu, enable 2FA from a screenshot of the QR, sign in with a code and a backup code, new backup codes, sign out elsewhere, turn 2FA off', async function () {
     this.timeout(BROWSER_TEST_MS);
     const ada = newPerson({ firstName: 'Ada', email: `ada.${Date.now()}@example.com` });
     const { page } = walk;
@@ -287,20 +288,25 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     const enabledNote = page.getByText('Two-Factor Authentication is now enabled.');
     assert.equal(await enabledNote.isVisible(), true);
 
-    // Step 9.
-    const backupSection = page.getByRole('region', { name: 'Backup code', exact: true });
-    const backupCodes = (await backupSection.getByRole('listitem').allInnerTexts()).map((text) =>
-      text.trim(),
+    // Step 9: the codes, and the same codes as a text file made from the page itself.
+    const backupCodes = await codesIn(
+      page.getByRole('region', { name: 'Backup code', exact: true }),
     );
     assert.equal(backupCodes.length, 10);
+    assert.deepEqual(await downloadedCodes(walk), backupCodes, 'the file holds the same codes');
     await walk.record('backup-codes');
     await walk.follow(walk.link('Close'));
 
-    // Step 10.
-    assert.equal(pathOf(page), '/security');
+    // Step 10, with a notice that offers to sign out sessions elsewhere.
+    assert.equal(pathOf(page), '/security?done=enabled');
     assert.equal(await page.getByRole('dialog').count(), 0, 'the window is closed');
     const status = page.getByText('Two-Factor Authentication is enabled for your account.');
     assert.equal(await status.isVisible(), true);
+    const notice = page.getByRole('status');
+    assert.match(await notice.innerText(), /^Two-Factor Authentication is on\./);
+    assert.equal(await notice.getByRole('button', { name: 'Sign out other sessions' }).count(), 1);
+    assert.match(await card(walk, 'Backup codes').innerText(), /You have 10 unused backup codes/);
+    assert.equal(await card(walk, 'Sessions').getByRole('button').count(), 1);
     await walk.record('two-factor-enabled');
 
     // Signing in now takes the password, then a code from the app.
@@ -309,27 +315,130 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     await signIn(walk, ada);
     assert.equal(pathOf(page), '/login/code');
     await walk.record('sign-in-code');
-    await walk.field('Enter authentication code').fill(codeFromApp(secret, clock));
+    const signInCode = codeFromApp(secret, clock);
+    await walk.field('Enter authentication code').fill(signInCode);
     await walk.follow(walk.button('Verify'));
     assert.equal(pathOf(page), '/');
     assert.equal(await walk.greeting().innerText(), 'Hello, Ada! ▾');
 
-    // Or the password and a backup code.
+    // The same code a second time, still within its 30 seconds, is refused as used.
     await signOut(walk);
     await signIn(walk, ada);
+    await walk.field('Enter authentication code').fill(signInCode);
+    await walk.follow(walk.button('Verify'));
+    assert.deepEqual(await walk.errorMessages(), [
+      'This code was already used. Wait for the next one.',
+    ]);
+    await walk.record('sign-in-code-used');
+
+    // Or the password and a backup code, which is replaced by a new one shown once.
     await walk.follow(walk.link('Use a backup code'));
     await walk.record('sign-in-backup-code');
     await walk.field('Backup code').fill(backupCodes[0] as string);
     await walk.follow(walk.button('Verify'));
+    assert.equal(pathOf(page), '/login/backup-code');
+    assert.equal(await walk.heading('You are signed in with a backup code').count(), 1);
+    const replacement = (await page.locator('.code-single').innerText()).trim();
+    assert.match(replacement, BACKUP_CODE_SHAPE);
+    assert.ok(!backupCodes.includes(replacement), 'the replacement is a new code');
+    await walk.record('backup-code-replaced', { phone: true });
+    await walk.follow(walk.link('Continue'));
     assert.equal(pathOf(page), '/');
     assert.equal(await walk.greeting().innerText(), 'Hello, Ada! ▾');
+
+    // Security Settings: the cards, and the activity of the walk so far, newest first.
+    await walk.follow(walk.link('Security Settings').first());
+    assert.match(await card(walk, 'Backup codes').innerText(), /You have 10 unused backup codes/);
+    const activity = page.getByRole('region', { name: 'Recent security activity' });
+    const events = await activity.locator('.activity-what').allInnerTexts();
+    assert.equal(events[0], 'Signed in with a backup code');
+    assert.ok(events.includes('Two-factor authentication turned on'), events.join(' | '));
+    assert.ok(events.includes('Wrong password'), events.join(' | '));
+    await walk.record('security-activity', { phone: true });
+
+    // New backup codes: the password first, once mistyped.
+    await walk.follow(walk.link('Make new backup codes'));
+    assert.equal(pathOf(page), '/security/confirm-password?next=%2Fsecurity%2Fbackup-codes%2Fnew');
+    assert.equal(await walk.heading('Confirm your password').count(), 1);
+    await walk.record('confirm-password');
+    await walk.field('Current password').fill('not the password');
+    await walk.follow(walk.button('Confirm'));
+    assert.match((await walk.errorMessages()).join(), /^The password is incorrect\./);
+    await walk.record('confirm-password-mistake');
+    await walk.field('Current password').fill(ada.password);
+    await walk.follow(walk.button('Confirm'));
+    assert.equal(pathOf(page), '/security/backup-codes/new');
+    assert.equal(await walk.heading('Make new backup codes').isVisible(), true);
+    await walk.record('renew-window');
+    await walk.follow(walk.button('Make new codes'));
+    assert.equal(await walk.heading('Your new backup codes').isVisible(), true);
+    const newCodes = await codesIn(page.getByRole('region', { name: 'Backup code', exact: true }));
+    assert.equal(newCodes.length, 10);
+    assert.ok(!newCodes.some((code) => backupCodes.includes(code)), 'a set of new codes');
+    assert.deepEqual(await downloadedCodes(walk), newCodes);
+    await walk.record('new-backup-codes');
+    await walk.follow(walk.link('Close'));
+    assert.equal(pathOf(page), '/security');
+
+    // Sign out other sessions: one signed in in another browser ends, this one stays.
+    const elsewhere = await browser.newContext({ javaScriptEnabled: false, baseURL: app.url });
+    try {
+      const other = new BrowserCustomer(await elsewhere.newPage(), screenshots, walk.snapshots);
+      await other.visit('/login');
+      await signIn(other, ada);
+      await other.follow(other.link('Use a backup code'));
+      await other.field('Backup code').fill(newCodes[0] as string);
+      await other.follow(other.button('Verify'));
+      await other.follow(other.link('Continue'));
+      assert.equal(pathOf(other.page), '/');
+
+      await walk.follow(card(walk, 'Sessions').getByRole('button'));
+      assert.equal(pathOf(page), '/security?done=sessions-ended');
+      assert.equal(
+        await page.getByRole('status').innerText(),
+        'Your other sessions are signed out. This one stays signed in.',
+      );
+      await walk.record('other-sessions-signed-out');
+      await other.visit('/security');
+      assert.equal(pathOf(other.page), '/login?ended=signed-out-elsewhere&next=%2Fsecurity');
+      assert.match(await other.page.getByRole('status').innerText(), /^This session was signed/);
+      await other.record('signed-out-elsewhere');
+      assert.deepEqual(other.serverErrors, []);
+    } finally {
+      await elsewhere.close();
+    }
+
+    // Turning two-factor off, once the password confirmation is more than 10 minutes old:
+    // the password again, then a code; a backup code of the old set no longer counts.
+    clock.advance(11 * 60_000);
+    clock.nextTimeStep();
+    await walk.follow(walk.link('Turn off Two-Factor Authentication'));
+    assert.equal(
+      pathOf(page),
+      '/security/confirm-password?next=%2Fsecurity%2Ftwo-factor%2Fdisable',
+    );
+    await walk.field('Current password').fill(ada.password);
+    await walk.follow(walk.button('Confirm'));
+    assert.equal(await walk.heading('Turn off Two-Factor Authentication').isVisible(), true);
+    await walk.record('turn-off-window');
+    const turnOffCode = walk.field('Authentication code or backup code');
+    await turnOffCode.fill(backupCodes[1] as string);
+    await walk.follow(walk.button('Turn off'));
+    assert.match((await walk.errorMessages()).join(), /^The code was not accepted\./);
+    await walk.record('turn-off-old-code');
+    await turnOffCode.fill(codeFromApp(secret, clock));
+    await walk.follow(walk.button('Turn off'));
+    assert.equal(pathOf(page), '/security?done=disabled');
+    assert.match(await page.getByRole('status').innerText(), /now turned off/);
+    assert.equal(await page.getByText('Two-Factor Authentication is not enabled.').count(), 1);
+    await walk.record('two-factor-off');
 
     assert.deepEqual(walk.serverErrors, []);
   });
 
   it('axe-core finds nothing serious or critical on any page of the flow, and every field has a visible label', async function () {
     this.timeout(BROWSER_TEST_MS);
-    assert.ok(walk.snapshots.length >= 12, 'the walk recorded its pages');
+    assert.ok(walk.snapshots.length >= 20, 'the walk recorded its pages');
     const audit = await AuditWindow.open(browser, DESKTOP);
     const problems: string[] = [];
 
@@ -363,7 +472,7 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
     assert.deepEqual(problems, []);
   });
 
-  it('keyboard alone: focus follows the steps, the greeting menu opens with Enter and Space, and the windows work without a mouse', async function () {
+  it('keyboard alone: focus follows the steps, the greeting menu opens with Enter and Space, and the windows work without a mouse, new backup codes and turning off too', async function () {
     this.timeout(BROWSER_TEST_MS);
     const grace = newPerson({ firstName: 'Grace', email: `grace.${Date.now()}@example.com` });
     const keys = await browser.newContext({
@@ -446,11 +555,44 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
         true,
       );
 
-      await tabThrough(page, ['link "Close"']);
+      await tabThrough(page, ['link "Download as a text file"', 'link "Close"']);
+      await press('Enter');
+      assert.equal(pathOf(page), '/security?done=enabled');
+      await tabThrough(page, ['link "Client Area"', greeting]);
+      await tabThrough(page, [
+        'button "Sign out other sessions"',
+        'link "Turn off Two-Factor Authentication"',
+        'link "Make new backup codes"',
+      ]);
+      await press('Enter');
+
+      // Confirm your password: the field has focus as the page opens.
+      assert.match(await focused(page), /^textbox "Current password"/);
+      await page.keyboard.type(grace.password);
+      await tabThrough(page, ['button "Confirm"']);
+      await press('Enter');
+      await tabThrough(page, ['button "Make new codes"', 'link "Cancel"']);
+      await tabThrough(page, ['button "Make new codes"'], 'Shift+Tab');
+      await press('Enter');
+      assert.equal(await tab.heading('Your new backup codes').isVisible(), true);
+      await tabThrough(page, ['link "Download as a text file"', 'link "Close"']);
       await press('Enter');
       assert.equal(pathOf(page), '/security');
-      await tabThrough(page, ['link "Client Area"', greeting]);
-      await tabThrough(page, ['link "Turn off Two-Factor Authentication"']);
+
+      // Turning off, still within the password's 10 minutes: the code field has focus.
+      await tabThrough(page, [
+        'link "Client Area"',
+        greeting,
+        'link "Turn off Two-Factor Authentication"',
+      ]);
+      await press('Enter');
+      assert.match(await focused(page), /^textbox "Authentication code or backup code"/);
+      clock.nextTimeStep();
+      await page.keyboard.type(codeFromApp(secret, clock));
+      await tabThrough(page, ['button "Turn off"', 'link "Cancel"']);
+      await tabThrough(page, ['button "Turn off"'], 'Shift+Tab');
+      await press('Enter');
+      assert.equal(pathOf(page), '/security?done=disabled');
       assert.deepEqual(tab.serverErrors, []);
     } finally {
       await keys.close();
@@ -461,4 +603,30 @@ forEachStorePair('In a real browser with JavaScript off (headless Chromium)', (p
 /** A well-formed code that is not the right one. */
 function offByOne(code: string): string {
   return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
+
+/** How a backup code is shown: four groups of four letters and digits. */
+const BACKUP_CODE_SHAPE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/;
+
+/** The codes listed in a section, as shown. */
+async function codesIn(section: Locator): Promise<string[]> {
+  return (await section.getByRole('listitem').allInnerTexts()).map((text) => text.trim());
+}
+
+/**
+ * The backup codes in the window's text file. The link's data: address is the file itself, so
+ * reading it is what saving it would give.
+ */
+async function downloadedCodes(tab: BrowserCustomer): Promise<string[]> {
+  const link = tab.link('Download as a text file');
+  assert.equal(await link.getAttribute('download'), 'backup-codes.txt');
+  const href = (await link.getAttribute('href')) ?? '';
+  assert.match(href, /^data:text\/plain;charset=utf-8,/);
+  const text = decodeURIComponent(href.slice(href.indexOf(',') + 1));
+  return text.split('\n').filter((line) => BACKUP_CODE_SHAPE.test(line));
+}
+
+/** A card of Security Settings, by its heading. */
+function card(tab: BrowserCustomer, title: string): Locator {
+  return tab.page.getByRole('region', { name: title, exact: true });
 }
