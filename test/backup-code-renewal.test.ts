@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as cheerio from 'cheerio';
 import type { Express } from 'express';
-import { buildApp, TestClock } from './support/app.js';
+import { TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
-  enableTwoFactor,
   newPerson,
   readBackupCodes,
   readConnectWindow,
@@ -15,6 +14,7 @@ import {
   type Enrolment,
   type Person,
 } from './support/flows.js';
+import { enrolledCustomer } from './support/scenes.js';
 import { forEachStorePair, useStores } from './support/stores.js';
 
 const NOT_ACCEPTED = 'There is a problem The code was not accepted.';
@@ -47,13 +47,7 @@ forEachStorePair('Backup codes: replacement, renewal and download', (pair) => {
   let enrolment: Enrolment;
 
   beforeEach(async function () {
-    clock = new TestClock();
-    app = buildApp(stores(), clock);
-    person = newPerson();
-    const customer = new Customer(app);
-    await register(customer, person);
-    enrolment = await enableTwoFactor(customer, clock);
-    await signOut(customer);
+    ({ app, clock, person, enrolment } = await enrolledCustomer(stores()));
     clock.nextTimeStep();
   });
 

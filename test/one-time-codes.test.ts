@@ -4,7 +4,6 @@ import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
-  enableTwoFactor,
   newPerson,
   readConnectWindow,
   register,
@@ -14,6 +13,7 @@ import {
   type Person,
 } from './support/flows.js';
 import { totpFromBase32 } from './support/rfc6238.js';
+import { enrolledCustomer } from './support/scenes.js';
 import { forEachStorePair, useStores } from './support/stores.js';
 
 const REPLAYED = 'There is a problem This code was already used. Wait for the next one.';
@@ -27,13 +27,7 @@ forEachStorePair('One-time codes: replay and the time window', (pair) => {
   let enrolment: Enrolment;
 
   beforeEach(async function () {
-    clock = new TestClock();
-    app = buildApp(stores(), clock);
-    person = newPerson();
-    const customer = new Customer(app);
-    await register(customer, person);
-    enrolment = await enableTwoFactor(customer, clock);
-    await signOut(customer);
+    ({ app, clock, person, enrolment } = await enrolledCustomer(stores()));
   });
 
   async function atSecondStep(target: Express = app): Promise<Customer> {

@@ -5,14 +5,12 @@ import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
-  enableTwoFactor,
-  newPerson,
-  register,
   signInWithPassword,
   signOut,
   type Enrolment,
   type Person,
 } from './support/flows.js';
+import { enrolledCustomer } from './support/scenes.js';
 import { forEachStorePair, useStores } from './support/stores.js';
 
 const MINUTE = 60 * 1000;
@@ -27,13 +25,8 @@ forEachStorePair('Re-authentication before sensitive changes', (pair) => {
   let customer: Customer;
 
   beforeEach(async function () {
-    clock = new TestClock();
-    app = buildApp(stores(), clock);
-    person = newPerson();
+    ({ app, clock, person, enrolment } = await enrolledCustomer(stores()));
     customer = new Customer(app);
-    await register(customer, person);
-    enrolment = await enableTwoFactor(customer, clock);
-    await signOut(customer);
     clock.nextTimeStep();
     await signInWithPassword(customer, person);
     await customer.press('Verify', {

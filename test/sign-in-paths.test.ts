@@ -6,14 +6,13 @@ import { DEFAULT_GUESSING_LIMITS } from '../src/auth/guessing-limits.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
-  enableTwoFactor,
   newPerson,
   register,
   signInWithPassword,
-  signOut,
   type Enrolment,
   type Person,
 } from './support/flows.js';
+import { enrolledCustomer } from './support/scenes.js';
 import { forEachStorePair, storePairs, useStores } from './support/stores.js';
 
 /** Every address that changes something, and so takes only a POST with a form token. */
@@ -46,13 +45,7 @@ forEachStorePair('Sign-in paths and state changes', (pair) => {
   let enrolment: Enrolment;
 
   beforeEach(async function () {
-    clock = new TestClock();
-    app = buildApp(stores(), clock);
-    person = newPerson();
-    const customer = new Customer(app);
-    await register(customer, person);
-    enrolment = await enableTwoFactor(customer, clock);
-    await signOut(customer);
+    ({ app, clock, person, enrolment } = await enrolledCustomer(stores()));
     clock.nextTimeStep();
   });
 

@@ -4,7 +4,6 @@ import { buildApp, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
-  enableTwoFactor,
   newPerson,
   register,
   signInWithPassword,
@@ -13,6 +12,7 @@ import {
   type Person,
 } from './support/flows.js';
 import { totpFromBase32 } from './support/rfc6238.js';
+import { enrolledCustomer } from './support/scenes.js';
 import { forEachStorePair, useStores } from './support/stores.js';
 
 const SIGN_IN_FAILED = 'There is a problem The email address or password is incorrect.';
@@ -26,13 +26,7 @@ forEachStorePair('Signing in with two-factor authentication on', (pair) => {
   let enrolment: Enrolment;
 
   beforeEach(async function () {
-    clock = new TestClock();
-    app = buildApp(stores(), clock);
-    person = newPerson();
-    const customer = new Customer(app);
-    await register(customer, person);
-    enrolment = await enableTwoFactor(customer, clock);
-    await signOut(customer);
+    ({ app, clock, person, enrolment } = await enrolledCustomer(stores()));
     clock.nextTimeStep();
   });
 
