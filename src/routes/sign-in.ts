@@ -97,17 +97,9 @@ export function signInRoutes(context: RouteContext): Router {
     next();
   }
 
-  async function finishSignIn(
-    req: Request,
-    res: Response,
-    account: Account,
-    details: { method: string; returnTo: string },
-  ): Promise<void> {
-    const { method, returnTo } = details;
-
+  async function completeSignIn(req: Request, account: Account, method: string): Promise<void> {
     await signIn(req, account, now());
     await recordEvent(recorder, req, 'sign_in.succeeded', { accountId: account.id, method });
-    res.redirect(303, returnTo);
   }
 
   router.get('/login', redirectIfSignedIn, (req, res) => {
@@ -152,7 +144,8 @@ export function signInRoutes(context: RouteContext): Router {
 
     const { account } = check;
     if (account.totp === null) {
-      return finishSignIn(req, res, account, { method: 'password', returnTo });
+      await completeSignIn(req, account, 'password');
+      return res.redirect(303, returnTo);
     }
 
     await holdPendingSecondFactor(req, beginSecondFactor(account, returnTo, now()));
@@ -272,16 +265,13 @@ export function signInRoutes(context: RouteContext): Router {
 
       const returnTo = req.session.pendingSecondFactor?.returnTo ?? '/';
       if (check.method === 'totp') {
-        return finishSignIn(req, res, account, { method: check.method, returnTo });
+        await completeSignIn(req, account, check.method);
+        return res.redirect(303, returnTo);
       }
 
       const remaining = account.backupCodes.length - (check.replacement === null ? 1 : 0);
       await recordEvent(recorder, req, 'backup_code.used', { accountId: account.id, remaining });
-      await signIn(req, account, now());
-      await recordEvent(recorder, req, 'sign_in.succeeded', {
-        accountId: account.id,
-        method: check.method,
-      });
+      await completeSignIn(req, account, check.method);
 
       // Shown here, once, and kept nowhere: the store has only its hash.
       res.render('backup-code-replaced', {
