@@ -26,6 +26,9 @@ const SCREENSHOT_DIR = path.resolve(
   '../docs/screenshots',
 );
 const SCREENSHOT_WIDTH = 800;
+// The activity list under Security Settings grows with every step of the walk; each step
+// shows at the top, so a picture ends here and its file stays small.
+const SCREENSHOT_MAX_HEIGHT = 1400;
 const BROWSER_TEST_MS = 180_000;
 
 /** Pictures of steps that no longer exist must not stay behind in the README's folder. */
@@ -115,15 +118,18 @@ class BrowserCustomer {
   }
 
   /**
-   * The whole page at the given width (800 px, laptop-like, keeps the file small). The window
-   * is made as tall as the page for the picture, so the dimmed backdrop (fixed to the window)
-   * covers all of it, as on a screen.
+   * The page at the given width (800 px, laptop-like, keeps the file small), down to at most
+   * SCREENSHOT_MAX_HEIGHT. The window is made as tall as the picture, so the dimmed backdrop
+   * (fixed to the window) covers all of it, as on a screen.
    */
   private async picture(width: number): Promise<Buffer> {
     const size = this.page.viewportSize() ?? { width: DESKTOP.width, height: DESKTOP.height };
     await this.page.setViewportSize({ width, height: size.height });
     const height = await this.page.evaluate('document.documentElement.scrollHeight');
-    await this.page.setViewportSize({ width, height: Number(height) });
+    await this.page.setViewportSize({
+      width,
+      height: Math.min(Number(height), SCREENSHOT_MAX_HEIGHT),
+    });
     const png = await this.page.screenshot();
     await this.page.setViewportSize(size);
     return png;
