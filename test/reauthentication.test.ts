@@ -5,6 +5,8 @@ import { buildApp, testConfig, TestClock } from './support/app.js';
 import { Customer } from './support/customer.js';
 import {
   codeFromApp,
+  newPerson,
+  register,
   signInWithPassword,
   signOut,
   type Enrolment,
@@ -168,5 +170,23 @@ forEachStorePair('Re-authentication before sensitive changes', (pair) => {
     assert.equal(customer.page.status, 429, 'a right code waits out the pause too');
     const account = await stores().accounts.findByEmail(person.email.toLowerCase());
     assert.ok(account?.totp, 'two-factor is still on');
+  });
+
+  it('ASVS V7.5.1: turning two-factor on long after signing in asks for the password first', async function () {
+    const fresh = new Customer(app);
+    await register(fresh, newPerson({ password: 'a long enough password' }));
+    await fresh.visit('/security/two-factor/enable');
+    assert.equal(fresh.page.path, '/security/two-factor/enable', 'right after sign-in: no');
+
+    clock.advance(10 * MINUTE);
+    await fresh.visit('/security');
+    await fresh.clickLink('Click here to Enable');
+    assert.equal(fresh.page.path, `${CONFIRM}?next=%2Fsecurity%2Ftwo-factor%2Fenable`);
+    assert.match(fresh.text('main'), /to turn on Two-Factor Authentication/);
+
+    await fresh.press('Confirm', { 'Current password': 'a long enough password' });
+    assert.equal(fresh.page.path, '/security/two-factor/enable');
+    await fresh.press('Get Started');
+    assert.equal(fresh.page.path, '/security/two-factor/connect');
   });
 });

@@ -3,6 +3,8 @@ import { passwordConfirmedWithin } from './session.js';
 
 /** The changes that need the password typed again, and how the confirmation page names them. */
 export const SENSITIVE_CHANGES: Record<string, string> = {
+  '/security/two-factor/enable': 'turn on Two-Factor Authentication',
+  '/security/two-factor/connect': 'turn on Two-Factor Authentication',
   '/security/two-factor/disable': 'turn off Two-Factor Authentication',
   '/security/backup-codes/new': 'make new backup codes',
 };
@@ -19,6 +21,24 @@ export function requireRecentPassword(windowMs: number, now: () => Date): Reques
     if (passwordConfirmedWithin(req, windowMs, now())) return next();
 
     res.redirect(303, `${CONFIRM_PASSWORD_PATH}?next=${encodeURIComponent(req.path)}`);
+  };
+}
+
+/**
+ * Turning two-factor on is let through for a while after the password was typed to sign in,
+ * so the documented click-path (sign in, then Security Settings, then Enable) asks for it
+ * once. Later, a session left open would let someone else tie the account to their phone
+ * and lock the owner out, so the password is asked again.
+ */
+export function requireRecentPasswordOrSignIn(windowMs: number, now: () => Date): RequestHandler {
+  const recentPassword = requireRecentPassword(windowMs, now);
+
+  return function checkRecentSignIn(req: Request, res: Response, next: NextFunction): void {
+    const signedInAt = req.session.signedInAt;
+    const age = signedInAt === undefined ? Infinity : now().getTime() - signedInAt;
+    if (age >= 0 && age < windowMs) return next();
+
+    recentPassword(req, res, next);
   };
 }
 

@@ -20,7 +20,7 @@ import { readCode, type FieldErrors } from '../forms.js';
 import { recordEvent } from '../http/events.js';
 import { pausedFor, withTriesLeft } from '../http/guess-responses.js';
 import { requireSignedIn } from '../http/guards.js';
-import { requireRecentPassword } from '../http/reauthentication.js';
+import { requireRecentPassword, requireRecentPasswordOrSignIn } from '../http/reauthentication.js';
 import { backupCodeLocals, noticeFor, securityPageRenderer } from './security-page.js';
 import { MESSAGES } from '../messages.js';
 import type { Account } from '../stores/account-store.js';
@@ -33,6 +33,7 @@ export function securityRoutes(context: RouteContext): Router {
   const renderSecurity = securityPageRenderer(context);
   const router = Router();
   const recentPassword = requireRecentPassword(config.reauthWindowMs, now);
+  const recentSignIn = requireRecentPasswordOrSignIn(config.reauthWindowMs, now);
   const codeWindow = (): CodeWindow => ({ at: now(), pastSteps: config.totpPastSteps });
   router.use('/security', requireSignedIn);
 
@@ -83,12 +84,12 @@ export function securityRoutes(context: RouteContext): Router {
     await renderSecurity(res, account, null, { notice: noticeFor(req.query.done, account) });
   });
 
-  router.get('/security/two-factor/enable', async (req, res) => {
+  router.get('/security/two-factor/enable', recentSignIn, async (req, res) => {
     if (req.user?.totp) return res.redirect(303, '/security');
     await renderSecurity(res, req.user as Account, 'enable');
   });
 
-  router.post('/security/two-factor/enable', async (req, res) => {
+  router.post('/security/two-factor/enable', recentSignIn, async (req, res) => {
     const account = req.user as Account;
     if (account.totp) return res.redirect(303, '/security');
 
@@ -104,7 +105,7 @@ export function securityRoutes(context: RouteContext): Router {
     res.redirect(303, '/security/two-factor/connect');
   });
 
-  router.get('/security/two-factor/connect', async (req, res) => {
+  router.get('/security/two-factor/connect', recentSignIn, async (req, res) => {
     const account = req.user as Account;
     if (account.totp) return res.redirect(303, '/security');
     if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
@@ -112,7 +113,7 @@ export function securityRoutes(context: RouteContext): Router {
     await renderConnect(res, account);
   });
 
-  router.post('/security/two-factor/connect', async (req, res) => {
+  router.post('/security/two-factor/connect', recentSignIn, async (req, res) => {
     const account = req.user as Account;
     if (account.totp) return res.redirect(303, ALREADY_ENABLED);
     if (account.pendingTotp === null) return res.redirect(303, '/security/two-factor/enable');
