@@ -44,6 +44,12 @@ describe('TOTP secrets and the otpauth URI', function () {
     assert.equal(normalizeCodeInput('123-456'), '123456');
   });
 
+  it('reads digits typed on a full-width or Arabic-Indic keyboard as the same code', function () {
+    assert.equal(normalizeCodeInput('１２３ ４５６'), '123456');
+    assert.equal(normalizeCodeInput('٠١٢٣٤٥'), '012345');
+    assert.equal(normalizeCodeInput('۶۷۸۹۰۱'), '678901');
+  });
+
   it('shows the key in groups of four', function () {
     assert.equal(formatKeyForDisplay('JBSWY3DPEHPK3PXP'), 'JBSW Y3DP EHPK 3PXP');
   });

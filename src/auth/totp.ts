@@ -46,9 +46,17 @@ export function formatKeyForDisplay(secret: string): string {
   );
 }
 
-/** Removes the spaces (and dashes) people type or paste inside and around a code. */
+/**
+ * Reads a code as people type or paste it: without the spaces and dashes inside and around
+ * it, and with digits from other scripts (a full-width keyboard, Arabic-Indic numerals) read
+ * as the ASCII digits they are.
+ */
 export function normalizeCodeInput(input: string): string {
-  return input.replace(/[\s-]+/g, '');
+  return input
+    .normalize('NFKC')
+    .replace(/[\u0660-\u0669]/g, (digit) => String(digit.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (digit) => String(digit.charCodeAt(0) - 0x06f0))
+    .replace(/[\s-]+/g, '');
 }
 
 export function isWellFormedTotpCode(code: string): boolean {
