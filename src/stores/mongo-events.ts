@@ -1,15 +1,8 @@
 import mongoose, { Schema, type Model } from 'mongoose';
 import type { SecurityEventEntry, SecurityEventStore, StoredSecurityEvent } from './event-store.js';
 
-interface EventDocument {
+interface EventDocument extends SecurityEventEntry {
   _id: mongoose.Types.ObjectId;
-  accountId: string;
-  event: string;
-  at: Date;
-  ip: string | null;
-  userAgent: string | null;
-  reason: string | null;
-  method: string | null;
 }
 
 const eventSchema = new Schema<EventDocument>(
