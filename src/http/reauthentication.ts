@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { passwordConfirmedWithin } from './session.js';
+import { happenedWithin, passwordConfirmedWithin } from './session.js';
 
 /** The changes that need the password typed again, and how the confirmation page names them. */
 export const SENSITIVE_CHANGES: Record<string, string> = {
@@ -34,9 +34,7 @@ export function requireRecentPasswordOrSignIn(windowMs: number, now: () => Date)
   const recentPassword = requireRecentPassword(windowMs, now);
 
   return function checkRecentSignIn(req: Request, res: Response, next: NextFunction): void {
-    const signedInAt = req.session.signedInAt;
-    const age = signedInAt === undefined ? Infinity : now().getTime() - signedInAt;
-    if (age >= 0 && age < windowMs) return next();
+    if (happenedWithin(req.session.signedInAt, windowMs, now())) return next();
 
     recentPassword(req, res, next);
   };

@@ -82,12 +82,16 @@ export async function confirmPasswordInSession(req: Request, now: Date): Promise
   await save(req);
 }
 
-export function passwordConfirmedWithin(req: Request, windowMs: number, now: Date): boolean {
-  const at = req.session.passwordConfirmedAt;
+/** Whether a moment kept in the session lies within the last windowMs, by the server clock. */
+export function happenedWithin(at: number | undefined, windowMs: number, now: Date): boolean {
   if (at === undefined) return false;
 
   const age = now.getTime() - at;
   return age >= 0 && age < windowMs;
+}
+
+export function passwordConfirmedWithin(req: Request, windowMs: number, now: Date): boolean {
+  return happenedWithin(req.session.passwordConfirmedAt, windowMs, now);
 }
 
 /** Removes the session from the store, not only the cookie. */
