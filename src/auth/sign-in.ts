@@ -1,5 +1,6 @@
 import type { Account, AccountStore } from '../stores/account-store.js';
 import { normalizeEmail } from '../forms.js';
+import { happenedWithin } from '../time-window.js';
 import { verifyAgainstDummyHash, verifyPassword } from './passwords.js';
 
 export type PasswordCheck =
@@ -44,6 +45,5 @@ export function beginSecondFactor(
 }
 
 export function isSecondFactorExpired(pending: PendingSecondFactor, now: Date): boolean {
-  const age = now.getTime() - pending.passwordVerifiedAt;
-  return !(age >= 0 && age < PENDING_SECOND_FACTOR_LIFETIME_MS);
+  return !happenedWithin(pending.passwordVerifiedAt, PENDING_SECOND_FACTOR_LIFETIME_MS, now);
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { happenedWithin, passwordConfirmedWithin } from './session.js';
+import { happenedWithin } from '../time-window.js';
+import { passwordConfirmedWithin } from './session.js';
 
 /** The changes that need the password typed again, and how the confirmation page names them. */
 export const SENSITIVE_CHANGES: Record<string, string> = {

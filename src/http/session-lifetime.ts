@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { recordEvent, type EventRecorder } from './events.js';
+import { happenedWithin } from '../time-window.js';
 import { endSession } from './session.js';
 
 export type SessionEnd = 'idle' | 'expired' | 'signed-out-elsewhere';
@@ -21,7 +22,7 @@ export function sessionEnd(req: Request, limits: SessionLimits, now: Date): Sess
   if (signedInAt === undefined || lastSeenAt === undefined || generation === undefined) {
     return 'expired';
   }
-  if (at - signedInAt >= limits.absoluteMs || at < signedInAt) return 'expired';
+  if (!happenedWithin(signedInAt, limits.absoluteMs, now)) return 'expired';
   if (at - lastSeenAt >= limits.idleMs) return 'idle';
 
   if (generation !== (req.user?.sessionGeneration ?? '')) return 'signed-out-elsewhere';
@@ -45,9 +46,10 @@ export function enforceSessionLifetime(
   ): Promise<void> {
     if (!req.user) return next();
 
-    const ended = sessionEnd(req, limits, now());
+    const at = now();
+    const ended = sessionEnd(req, limits, at);
     if (ended === null) {
-      req.session.lastSeenAt = now().getTime();
+      req.session.lastSeenAt = at.getTime();
       return next();
     }
 

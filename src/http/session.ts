@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { PendingSecondFactor } from '../auth/sign-in.js';
 import type { Account } from '../stores/account-store.js';
+import { happenedWithin } from '../time-window.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -80,14 +81,6 @@ export async function keepThisSession(req: Request, generation: string): Promise
 export async function confirmPasswordInSession(req: Request, now: Date): Promise<void> {
   req.session.passwordConfirmedAt = now.getTime();
   await save(req);
-}
-
-/** Whether a moment kept in the session lies within the last windowMs, by the server clock. */
-export function happenedWithin(at: number | undefined, windowMs: number, now: Date): boolean {
-  if (at === undefined) return false;
-
-  const age = now.getTime() - at;
-  return age >= 0 && age < windowMs;
 }
 
 export function passwordConfirmedWithin(req: Request, windowMs: number, now: Date): boolean {
